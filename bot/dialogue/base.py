@@ -1,0 +1,92 @@
+"""The dialogue seam: the pipeline hands one understood message to the engine and stores what comes back.
+
+The engine is pure with respect to the store: it reads the conversation's state (a JSON-able dict) and returns the
+new one. The pipeline persists the state, the replies (through the outbox) and the handoff in one transaction, so a
+restart or another process continues where this one stopped.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.nlu.base import Parse
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    title: str
+    payload: str  # sent back as the message text when pressed (e.g. "/choose_option{\"option\": 2}" or "2")
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    buttons: tuple[Button, ...] = ()
+    kind: str = "text"  # "text" | "holding" | "handoff" ...
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"text": self.text, "kind": self.kind}
+        if self.buttons:
+            d["buttons"] = [{"title": b.title, "payload": b.payload} for b in self.buttons]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Reply:
+        return cls(
+            text=d["text"],
+            buttons=tuple(Button(b["title"], b["payload"]) for b in d.get("buttons", ())),
+            kind=d.get("kind", "text"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffRequest:
+    reason: str  # machine-readable: "request_human", "special_assistance", "angry", "low_confidence", ...
+    summary: str = ""  # one line for the agent, no personal data beyond what the agent needs
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SideMessage:
+    """A message to somewhere other than the conversation (e.g. a one-time code to the booking's e-mail)."""
+
+    channel: str
+    recipient: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    conversation_id: str
+    channel: str
+    sender_id: str
+    language: str
+    text: str
+    parse: Parse
+    state: dict[str, Any]  # the conversation's dialogue state as stored (empty dict for a new conversation)
+    now: dt.datetime  # aware UTC
+    owner: str = "bot"
+
+
+@dataclass(slots=True)
+class TurnResult:
+    replies: list[Reply] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)  # the new state to store
+    handoff: HandoffRequest | None = None
+    side_messages: list[SideMessage] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)  # audit events: {"action": ..., ...} (no PII)
+
+
+class DialogueEngine(abc.ABC):
+    async def initialize(self) -> None:  # noqa: B027 - optional hook
+        pass
+
+    async def shutdown(self) -> None:  # noqa: B027 - optional hook
+        pass
+
+    @abc.abstractmethod
+    async def handle(self, turn: Turn) -> TurnResult:
+        """Decide what to do with one message. Never raises for passenger input."""

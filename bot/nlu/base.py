@@ -1,0 +1,138 @@
+"""The NLU seam: one abstract backend, the parse it returns (Rasa's parse shape plus the language)."""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import asdict, dataclass, field
+from typing import Any, Self
+
+INTENTS = (
+    # fixed names: other parts and external evaluations rely on them
+    "rebook",
+    "cancel",
+    "flight_status",
+    "request_human",
+    "crisis_info",
+    "affirm",
+    "deny",
+    "greet",
+    "thanks",
+    # the others a real passenger needs
+    "baggage",
+    "refund_status",
+    "complaint",
+    "choose_option",
+    "provide_info",  # the passenger just gives data: a booking reference, a name, a date
+    "stop",  # abort the current flow ("stop", "never mind")
+    "help",
+    "out_of_scope",
+)
+FALLBACK_INTENT = "nlu_fallback"
+ENTITIES = ("booking_reference", "flight_number", "date", "airport", "option", "last_name")
+
+
+@dataclass(frozen=True, slots=True)
+class IntentPrediction:
+    name: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    entity: str
+    value: Any
+    start: int
+    end: int
+    text: str
+    role: str | None = None
+    confidence: float = 1.0
+    extractor: str = "crisisbot"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        if d["role"] is None:
+            d.pop("role")
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class Parse:
+    text: str
+    language: str
+    intent: IntentPrediction
+    intent_ranking: tuple[IntentPrediction, ...] = ()
+    entities: tuple[Entity, ...] = ()
+    flags: tuple[str, ...] = field(default=())  # e.g. "unsupported_language", "angry", "empty", "truncated"
+
+    def entity_values(self, name: str, role: str | None = None) -> list[Any]:
+        return [e.value for e in self.entities if e.entity == name and (role is None or e.role == role)]
+
+    def first(self, name: str, role: str | None = None) -> Any | None:
+        values = self.entity_values(name, role)
+        return values[0] if values else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Rasa's parse shape plus ``language`` (and ``flags``)."""
+        return {
+            "text": self.text,
+            "language": self.language,
+            "intent": {"name": self.intent.name, "confidence": round(self.intent.confidence, 4)},
+            "intent_ranking": [
+                {"name": p.name, "confidence": round(p.confidence, 4)} for p in self.intent_ranking
+            ],
+            "entities": [e.to_dict() for e in self.entities],
+            "flags": list(self.flags),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Self:
+        return cls(
+            text=d.get("text", ""),
+            language=d.get("language", "en"),
+            intent=IntentPrediction(d["intent"]["name"], float(d["intent"]["confidence"])),
+            intent_ranking=tuple(
+                IntentPrediction(p["name"], float(p["confidence"])) for p in d.get("intent_ranking", [])
+            ),
+            entities=tuple(
+                Entity(
+                    entity=e["entity"],
+                    value=e["value"],
+                    start=int(e.get("start", 0)),
+                    end=int(e.get("end", 0)),
+                    text=e.get("text", ""),
+                    role=e.get("role"),
+                    confidence=float(e.get("confidence", 1.0)),
+                    extractor=e.get("extractor", "crisisbot"),
+                )
+                for e in d.get("entities", [])
+            ),
+            flags=tuple(d.get("flags", ())),
+        )
+
+
+class NLUBackend(abc.ABC):
+    """Parses one message. Implementations: ``embedded`` (trained from intents/) and ``rasa`` (HTTP)."""
+
+    name: str = "abstract"
+
+    async def initialize(self) -> None:  # noqa: B027 - optional hook
+        """Load or train the model, open connections."""
+
+    async def shutdown(self) -> None:  # noqa: B027 - optional hook
+        """Release resources."""
+
+    async def __aenter__(self) -> Self:
+        await self.initialize()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.shutdown()
+
+    @abc.abstractmethod
+    async def parse(self, text: str, language: str, *, context: dict[str, Any] | None = None) -> Parse:
+        """Parse ``text`` written in ``language`` (already detected by bot.nlu.language).
+
+        ``context`` may carry what the conversation expects (e.g. ``{"expecting": "option", "options": [...]}``)
+        to resolve "the second one" or "the 14:05". Never raises for bad text: empty, huge, binary or
+        control-character input gives a fallback parse. Raises NLUError when the backend itself fails.
+        """

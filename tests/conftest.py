@@ -1,0 +1,118 @@
+"""Shared fixtures.
+
+* Tests fail if they try to reach anything but loopback (the network guard below).
+* ``db_url`` runs a store test on SQLite and, when ``CRISISBOT_TEST_DATABASE_URL`` points at a PostgreSQL server,
+  on PostgreSQL too (a fresh database per test, dropped afterwards). Without it the PostgreSQL variant skips with a
+  reason; `.ci/run` always sets it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+PG_ENV = "CRISISBOT_TEST_DATABASE_URL"
+
+# never read a developer's own .env or settings in tests
+for _key in list(os.environ):
+    if _key.startswith("CRISISBOT_") and _key != PG_ENV:
+        del os.environ[_key]
+
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _check_address(sock: socket.socket, address: object) -> None:
+    if sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return
+    host = address[0] if isinstance(address, tuple) else address
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        if host in ("localhost",):
+            return
+        raise RuntimeError(f"test tried to reach the network: {host!r}") from None
+    if not ip.is_loopback:
+        raise RuntimeError(f"test tried to reach the network: {host!r}")
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    _check_address(self, address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: object) -> int:
+    _check_address(self, address)
+    return _real_connect_ex(self, address)
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+def pg_admin_url() -> str | None:
+    return os.environ.get(PG_ENV) or None
+
+
+def _pg_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def _pg_exec(url: str, sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(_pg_dsn(url))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def _with_database(url: str, name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database URL: SQLite file, then PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        return
+    admin = pg_admin_url()
+    if not admin:
+        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test)")
+    name = f"cb_{uuid.uuid4().hex[:16]}"
+    asyncio.run(_pg_exec(admin, f'CREATE DATABASE "{name}"'))
+    try:
+        yield _with_database(admin, name)
+    finally:
+        asyncio.run(_pg_exec(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+async def engine(db_url: str) -> AsyncIterator[object]:
+    """An engine on a fresh database with the schema created (migrations applied)."""
+    from bot.store.db import create_engine
+    from bot.store.schema import create_schema
+
+    eng = create_engine(db_url)
+    await create_schema(eng)
+    try:
+        yield eng
+    finally:
+        await eng.dispose()
