@@ -59,8 +59,6 @@ class Conversation(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __mapper_args__ = {"version_id_col": version}
-
 
 class Message(Base):
     """Every message in and out. Inbound platform ids are unique per channel: the dedupe key."""

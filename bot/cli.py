@@ -1,0 +1,225 @@
+"""The ``crisisbot`` command. Every sub-command reads the same Settings (env ``CRISISBOT_*``, ``.env``)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Coroutine
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from bot.errors import ConfigurationError, ContentErrors, CrisisbotError
+from bot.settings import Settings, get_settings
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="crisisbot",
+    help="Crisis-mode communication and rebooking bot for airlines.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+demo_app = typer.Typer(help="The demo airline: sample bookings to try the bot with.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+
+try:  # the NLU commands (parse, evaluate) live with the NLU runtime
+    from bot.nlu.cli import app as nlu_app
+
+    app.add_typer(nlu_app, name="nlu", help="Parse messages and evaluate the NLU.")
+except ImportError:  # pragma: no cover - only while the NLU package is incomplete
+    pass
+
+
+def fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine; turn the project's errors into one clear line instead of a traceback."""
+    try:
+        return asyncio.run(coro)
+    except ContentErrors as exc:
+        for e in exc.errors:
+            typer.echo(str(e), err=True)
+        raise typer.Exit(1) from None
+    except ConfigurationError as exc:
+        fail(str(exc))
+    except CrisisbotError as exc:
+        fail(f"{exc.__class__.__name__}: {exc}", 1)
+    raise AssertionError("unreachable")
+
+
+def settings() -> Settings:
+    from pydantic import ValidationError
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"CRISISBOT_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        fail(f"invalid settings: {problems}")
+        raise
+
+
+def _setup_logging(s: Settings) -> None:
+    from bot.logging import configure_logging
+
+    configure_logging(s.log_level, s.log_json)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on [default: 127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port [default: 8080]")] = None,
+) -> None:
+    """Serve the web chat (/), the REST channel (/webhooks/rest/webhook), /healthz and /metrics."""
+    import uvicorn
+
+    from bot.app import create_app
+    from bot.runtime import Runtime, open_database
+
+    s = settings()
+    _setup_logging(s)
+    # fail fast with one clear line when the database is unreachable, before the server starts
+    run(_check_database(s, open_database))
+    h, p = host or s.host, port or s.port
+    typer.echo(f"crisisbot: web chat on http://{h}:{p}/  (REST: POST /webhooks/rest/webhook; Ctrl+C stops)")
+    config = uvicorn.Config(create_app(Runtime(s)), host=h, port=p, log_level=s.log_level.lower(),
+                            access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
+    try:
+        server.run()
+    except ConfigurationError as exc:
+        fail(str(exc))
+    if not server.started:
+        raise typer.Exit(1)
+
+
+async def _check_database(s: Settings, open_database: Any) -> None:
+    engine = await open_database(s, migrate=True)
+    await engine.dispose()
+
+
+@app.command()
+def chat(
+    sender: Annotated[str | None, typer.Option(help="Your id in the conversation (default: your user name)")] = None,
+) -> None:
+    """Talk to the bot in this terminal (the console channel). Conversations persist like any other."""
+    from bot.channels.console import ConsoleChannel
+    from bot.runtime import Runtime
+
+    s = settings()
+    _setup_logging(Settings(**{**s.model_dump(), "log_level": "WARNING"}))
+
+    async def main() -> None:
+        async with Runtime(s) as rt:
+            await ConsoleChannel(rt.pipeline, sender_id=sender).run()
+
+    run(main())
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations to the configured database."""
+    from bot.runtime import open_database, safe_url
+    from bot.store.migrate import current_revision
+
+    s = settings()
+
+    async def main() -> str | None:
+        engine = await open_database(s, migrate=True)
+        try:
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    rev = run(main())
+    typer.echo(f"database {safe_url(s.database_url)} is at revision {rev}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's current revision (without changing anything)."""
+    from bot.runtime import open_database
+    from bot.store.migrate import current_revision, head_revision
+
+    s = settings()
+
+    async def main() -> str | None:
+        engine = await open_database(s, migrate=False)
+        try:
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    rev = run(main())
+    typer.echo(f"current: {rev or '(empty database)'}; latest: {head_revision()}")
+
+
+@demo_app.command("bookings")
+def demo_bookings(
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many bookings to list")] = 10,
+    ref: Annotated[str | None, typer.Option(help="Show one booking's current state")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Sample booking references with passengers' last names and itineraries, to try a rebooking."""
+    from bot.reservations.sql.adapter import SqlReservationAdapter
+    from bot.reservations.sql.demo import demo_bookings as list_bookings
+    from bot.reservations.sql.demo import format_bookings_text
+    from bot.runtime import open_database
+
+    s = settings()
+    if ref is not None:
+        ref = ref.replace(" ", "").upper()
+        if not ref.isalnum() or len(ref) != 6:
+            fail("--ref takes a 6-character booking reference, e.g. --ref X7K2PQ")
+
+    async def main() -> list[dict[str, Any]]:
+        engine = await open_database(s, migrate=True)
+        try:
+            adapter = SqlReservationAdapter(engine, s)
+            await adapter.initialize()  # seeds the demo airline on first use
+            return await list_bookings(engine, limit=limit, reference=ref)
+        finally:
+            await engine.dispose()
+
+    rows = run(main())
+    if ref is not None and not rows:
+        fail(f"no booking {ref}", 1)
+    if as_json:
+        typer.echo(json.dumps(rows[0] if ref is not None else rows, indent=2, ensure_ascii=False, default=str))
+    else:
+        typer.echo(format_bookings_text(rows))
+
+
+@app.command()
+def validate() -> None:
+    """Check every content file (intents/, flows/, crisis_playbooks/); errors name file, line and field."""
+    from bot.content import validate_all
+
+    s = settings()
+    errors = validate_all(s)
+    if errors:
+        for e in errors:
+            typer.echo(str(e), err=True)
+        typer.echo(f"{len(errors)} error(s) in {s.content_dir}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"all content in {s.content_dir} is valid")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

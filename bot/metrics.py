@@ -1,0 +1,21 @@
+"""Prometheus metrics (served at /metrics)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+MESSAGES_IN = Counter("crisisbot_messages_received_total", "Inbound messages", ["channel"])
+DUPLICATES = Counter("crisisbot_messages_duplicate_total", "Inbound messages seen before (deduplicated)", ["channel"])
+REPLIES = Counter("crisisbot_replies_total", "Replies written to the outbox", ["channel"])
+INTENTS = Counter("crisisbot_intents_total", "Parsed intents", ["intent"])
+HANDOFFS = Counter("crisisbot_handoffs_total", "Conversations handed to a human", ["reason"])
+OUTBOX_SENT = Counter("crisisbot_outbox_sent_total", "Outbox items delivered", ["channel"])
+OUTBOX_RETRIES = Counter("crisisbot_outbox_retries_total", "Outbox send attempts that will be retried", ["channel"])
+OUTBOX_PENDING = Gauge("crisisbot_outbox_pending", "Outbox items not yet delivered")
+NLU_SECONDS = Histogram(
+    "crisisbot_nlu_parse_seconds", "NLU parse time", buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5)
+)
+TURN_SECONDS = Histogram(
+    "crisisbot_turn_seconds", "Inbound message to stored reply",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)

@@ -1,0 +1,454 @@
+"""Small repository functions over the bot's tables: everything the pipeline, outbox and web app read or write.
+
+Database errors are translated into bot.errors.StoreError here, at the edge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from bot.errors import ConcurrencyConflict, StoreError
+from bot.store.db import session_factory, utcnow
+from bot.store.models import AuditLog, Contact, Conversation, Message, OutboxItem
+
+
+@dataclass(frozen=True, slots=True)
+class InboundRecord:
+    conversation_id: str
+    message_id: int
+    duplicate: bool  # the platform id was seen before
+    processed: bool  # ... and that message was processed already
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationState:
+    id: str
+    channel: str
+    sender_id: str
+    language: str | None
+    owner: str
+    handoff_reason: str | None
+    state: dict[str, Any]
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    message_id: int | None
+    conversation_id: str | None
+    channel: str
+    recipient_id: str
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewOutbound:
+    channel: str
+    recipient_id: str
+    payload: dict[str, Any]  # {"text": ..., "buttons": [...]?, "kind": ...}
+    author: str = "bot"
+    record_message: bool = True  # False for side messages (e.g. a one-time code by e-mail): outbox only
+
+
+def _outbox_row(o: OutboxItem) -> OutboxRow:
+    return OutboxRow(o.id, o.message_id, o.conversation_id, o.channel, o.recipient_id, o.payload, o.status, o.attempts)
+
+
+class Store:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions = session_factory(engine)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        try:
+            async with self.sessions() as session, session.begin():
+                yield session
+        except (OperationalError, DBAPIError) as exc:
+            if isinstance(exc, IntegrityError):
+                raise
+            raise StoreError(f"database error: {exc.__class__.__name__}: {exc.orig!s}"[:500]) from exc
+
+    async def ping(self) -> None:
+        async with self.transaction() as s:
+            await s.execute(select(1))
+
+    # ---- inbound -------------------------------------------------------------------------------------------------
+
+    async def record_inbound(
+        self,
+        *,
+        channel: str,
+        sender_id: str,
+        platform_message_id: str | None,
+        text: str,
+        payload: dict[str, Any] | None = None,
+        sender_name: str | None = None,
+    ) -> InboundRecord:
+        """Store an inbound message durably (its own transaction), creating contact and conversation as needed.
+
+        A platform id seen before on this channel is not stored again: the first record is returned as a duplicate.
+        """
+        for _attempt in range(5):
+            try:
+                async with self.transaction() as s:
+                    if platform_message_id is not None:
+                        existing = (
+                            await s.execute(
+                                select(Message.id, Message.conversation_id, Message.status).where(
+                                    Message.channel == channel,
+                                    Message.direction == "in",
+                                    Message.platform_message_id == platform_message_id,
+                                )
+                            )
+                        ).first()
+                        if existing is not None:
+                            done = existing.status != "received"
+                            return InboundRecord(existing.conversation_id, existing.id, True, done)
+                    conv_id = await self._conversation_for(s, channel, sender_id, sender_name)
+                    msg = Message(
+                        conversation_id=conv_id,
+                        direction="in",
+                        channel=channel,
+                        platform_message_id=platform_message_id,
+                        text=text,
+                        payload=payload,
+                        status="received",
+                        author=f"passenger:{channel}",
+                    )
+                    s.add(msg)
+                    await s.flush()
+                    return InboundRecord(conv_id, msg.id, False, False)
+            except IntegrityError:
+                continue  # a concurrent insert of the same contact or message: read it on the next round
+        raise StoreError("could not record inbound message after concurrent retries")
+
+    async def _conversation_for(self, s: AsyncSession, channel: str, sender_id: str, sender_name: str | None) -> str:
+        row = (
+            await s.execute(
+                select(Conversation.id)
+                .join(Contact, Contact.id == Conversation.contact_id)
+                .where(Contact.channel == channel, Contact.platform_user_id == sender_id)
+            )
+        ).first()
+        if row is not None:
+            return row.id
+        contact = Contact(channel=channel, platform_user_id=sender_id, display_name=sender_name)
+        s.add(contact)
+        await s.flush()
+        conv = Conversation(contact_id=contact.id, channel=channel, state={}, owner="bot", version=1)
+        s.add(conv)
+        await s.flush()
+        return conv.id
+
+    async def unprocessed_inbound(self, older_than: dt.datetime, limit: int = 500) -> list[dict[str, Any]]:
+        """Inbound messages stored but never processed (a process died mid-turn): to be processed again."""
+        async with self.transaction() as s:
+            rows = (
+                await s.execute(
+                    select(Message.id, Message.conversation_id, Message.channel, Message.text, Message.payload)
+                    .where(Message.direction == "in", Message.status == "received", Message.created_at < older_than)
+                    .order_by(Message.id)
+                    .limit(limit)
+                )
+            ).all()
+        return [r._asdict() for r in rows]
+
+    async def inbound_status(self, message_id: int) -> str:
+        async with self.transaction() as s:
+            return (await s.execute(select(Message.status).where(Message.id == message_id))).scalar_one()
+
+    async def inbound_message(self, message_id: int) -> dict[str, Any]:
+        async with self.transaction() as s:
+            m = await s.get(Message, message_id)
+            if m is None:
+                raise StoreError(f"no message {message_id}")
+            return {"id": m.id, "text": m.text, "payload": m.payload, "status": m.status, "parse": m.parse}
+
+    # ---- conversation lease (one turn at a time, across processes) ------------------------------------------------
+
+    async def acquire_lease(self, conversation_id: str, owner: str, seconds: float) -> bool:
+        now = utcnow()
+        async with self.transaction() as s:
+            result = await s.execute(
+                update(Conversation)
+                .where(
+                    Conversation.id == conversation_id,
+                    or_(
+                        Conversation.lease_owner.is_(None),
+                        Conversation.lease_until < now,
+                        Conversation.lease_owner == owner,
+                    ),
+                )
+                .values(lease_owner=owner, lease_until=now + dt.timedelta(seconds=seconds))
+            )
+            return result.rowcount == 1
+
+    async def release_lease(self, conversation_id: str, owner: str) -> None:
+        async with self.transaction() as s:
+            await s.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation_id, Conversation.lease_owner == owner)
+                .values(lease_owner=None, lease_until=None)
+            )
+
+    async def load_conversation(self, conversation_id: str) -> ConversationState:
+        async with self.transaction() as s:
+            row = (
+                await s.execute(
+                    select(Conversation, Contact.platform_user_id)
+                    .join(Contact, Contact.id == Conversation.contact_id)
+                    .where(Conversation.id == conversation_id)
+                )
+            ).first()
+            if row is None:
+                raise StoreError(f"no conversation {conversation_id}")
+            c: Conversation = row[0]
+            return ConversationState(
+                c.id, c.channel, row[1], c.language, c.owner, c.handoff_reason, dict(c.state or {}), c.version
+            )
+
+    async def find_conversation(self, channel: str, sender_id: str) -> ConversationState | None:
+        async with self.transaction() as s:
+            cid = (
+                await s.execute(
+                    select(Conversation.id)
+                    .join(Contact, Contact.id == Conversation.contact_id)
+                    .where(Contact.channel == channel, Contact.platform_user_id == sender_id)
+                )
+            ).scalar_one_or_none()
+        return None if cid is None else await self.load_conversation(cid)
+
+    # ---- the end of a turn: state, replies, outbox and audit in ONE transaction -----------------------------------
+
+    async def complete_turn(
+        self,
+        *,
+        conversation_id: str,
+        expected_version: int,
+        lease_owner: str,
+        inbound_id: int,
+        parse: dict[str, Any] | None,
+        inbound_status: str,
+        state: dict[str, Any],
+        language: str | None,
+        owner: str,
+        handoff_reason: str | None,
+        outbound: Sequence[NewOutbound],
+        audit: Sequence[dict[str, Any]],
+        actor: str = "bot",
+    ) -> list[OutboxRow]:
+        now = utcnow()
+        async with self.transaction() as s:
+            result = await s.execute(
+                update(Conversation)
+                .where(
+                    Conversation.id == conversation_id,
+                    Conversation.version == expected_version,
+                    Conversation.lease_owner == lease_owner,
+                )
+                .values(
+                    state=state,
+                    language=language,
+                    owner=owner,
+                    handoff_reason=handoff_reason,
+                    version=Conversation.version + 1,
+                    updated_at=now,
+                )
+            )
+            if result.rowcount != 1:
+                raise ConcurrencyConflict(f"conversation {conversation_id} changed or lease lost")
+            await s.execute(
+                update(Message)
+                .where(Message.id == inbound_id)
+                .values(parse=parse, status=inbound_status, processed_at=now)
+            )
+            rows = await self._add_outbound(s, conversation_id, inbound_id, outbound, now)
+            for event in audit:
+                details = {k: v for k, v in event.items() if k != "action"}
+                s.add(AuditLog(actor=actor, action=str(event.get("action", "event")), conversation_id=conversation_id,
+                               details=details, at=now))
+            return rows
+
+    async def _add_outbound(
+        self,
+        s: AsyncSession,
+        conversation_id: str | None,
+        reply_to: int | None,
+        outbound: Sequence[NewOutbound],
+        now: dt.datetime,
+    ) -> list[OutboxRow]:
+        items: list[OutboxItem] = []
+        for o in outbound:
+            message_id = None
+            if o.record_message and conversation_id is not None:
+                m = Message(
+                    conversation_id=conversation_id,
+                    direction="out",
+                    channel=o.channel,
+                    reply_to_id=reply_to,
+                    text=o.payload.get("text", ""),
+                    payload=o.payload,
+                    status="queued",
+                    author=o.author,
+                    created_at=now,
+                )
+                s.add(m)
+                await s.flush()
+                message_id = m.id
+            item = OutboxItem(
+                message_id=message_id,
+                conversation_id=conversation_id,
+                channel=o.channel,
+                recipient_id=o.recipient_id,
+                payload=o.payload,
+                status="pending",
+                next_attempt_at=now,
+                created_at=now,
+            )
+            s.add(item)
+            items.append(item)
+        await s.flush()
+        return [_outbox_row(i) for i in items]
+
+    async def add_outbound(
+        self, conversation_id: str | None, outbound: Sequence[NewOutbound], audit: Sequence[dict[str, Any]] = (),
+        actor: str = "system",
+    ) -> list[OutboxRow]:
+        """Outbound messages not caused by an inbound one (agent replies, broadcasts)."""
+        now = utcnow()
+        async with self.transaction() as s:
+            rows = await self._add_outbound(s, conversation_id, None, outbound, now)
+            for event in audit:
+                details = {k: v for k, v in event.items() if k != "action"}
+                s.add(AuditLog(actor=actor, action=str(event.get("action", "event")), conversation_id=conversation_id,
+                               details=details, at=now))
+            return rows
+
+    async def replies_to(self, inbound_id: int) -> list[OutboxRow]:
+        """The outbox rows answering one inbound message (a retried request gets the same answer)."""
+        async with self.transaction() as s:
+            rows = (
+                await s.execute(
+                    select(OutboxItem)
+                    .join(Message, Message.id == OutboxItem.message_id)
+                    .where(Message.reply_to_id == inbound_id)
+                    .order_by(OutboxItem.id)
+                )
+            ).scalars().all()
+            return [_outbox_row(r) for r in rows]
+
+    # ---- outbox ---------------------------------------------------------------------------------------------------
+
+    async def mark_delivered(self, outbox_ids: Sequence[int], platform_ids: Sequence[str | None] | None = None) -> None:
+        if not outbox_ids:
+            return
+        now = utcnow()
+        async with self.transaction() as s:
+            for i, oid in enumerate(outbox_ids):
+                pid = platform_ids[i] if platform_ids else None
+                item = await s.get(OutboxItem, oid)
+                if item is None or item.status == "sent":
+                    continue
+                item.status, item.sent_at, item.platform_message_id, item.claimed_by = "sent", now, pid, None
+                item.attempts += 1
+                if item.message_id is not None:
+                    await s.execute(
+                        update(Message).where(Message.id == item.message_id)
+                        .values(status="sent", platform_message_id=pid)
+                    )
+
+    async def claim_outbox(
+        self, channels: Sequence[str], worker: str, limit: int, lease_seconds: float
+    ) -> list[OutboxRow]:
+        """Claim due pending items for these channels (expired claims of a dead worker are taken over)."""
+        now = utcnow()
+        async with self.transaction() as s:
+            q = (
+                select(OutboxItem)
+                .where(
+                    OutboxItem.channel.in_(channels),
+                    or_(
+                        and_(OutboxItem.status == "pending", OutboxItem.next_attempt_at <= now),
+                        and_(OutboxItem.status == "sending", OutboxItem.claimed_until < now),
+                    ),
+                )
+                .order_by(OutboxItem.id)
+                .limit(limit)
+            )
+            if s.bind.dialect.name == "postgresql":
+                q = q.with_for_update(skip_locked=True)
+            items = (await s.execute(q)).scalars().all()
+            for it in items:
+                it.status, it.claimed_by = "sending", worker
+                it.claimed_until = now + dt.timedelta(seconds=lease_seconds)
+            return [_outbox_row(i) for i in items]
+
+    async def retry_outbox(self, outbox_id: int, error: str, delay: float, max_attempts: int) -> None:
+        async with self.transaction() as s:
+            item = await s.get(OutboxItem, outbox_id)
+            if item is None:
+                return
+            item.attempts += 1
+            item.last_error = error[:1000]
+            item.claimed_by = None
+            if item.attempts >= max_attempts:
+                item.status = "failed"
+            else:
+                item.status = "pending"
+                item.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
+
+    async def outbox_counts(self) -> dict[str, int]:
+        async with self.transaction() as s:
+            rows = (await s.execute(select(OutboxItem.status, func.count()).group_by(OutboxItem.status))).all()
+            return {r[0]: int(r[1]) for r in rows}
+
+    async def pending_for_recipient(self, channel: str, recipient_id: str, after_id: int = 0) -> list[OutboxRow]:
+        async with self.transaction() as s:
+            rows = (
+                await s.execute(
+                    select(OutboxItem)
+                    .where(
+                        OutboxItem.channel == channel,
+                        OutboxItem.recipient_id == recipient_id,
+                        OutboxItem.id > after_id,
+                        OutboxItem.status.in_(("pending", "sending")),
+                    )
+                    .order_by(OutboxItem.id)
+                )
+            ).scalars().all()
+            return [_outbox_row(r) for r in rows]
+
+    # ---- reading ---------------------------------------------------------------------------------------------------
+
+    async def transcript(self, conversation_id: str, limit: int = 200) -> list[dict[str, Any]]:
+        async with self.transaction() as s:
+            rows = (
+                await s.execute(
+                    select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id).limit(limit)
+                )
+            ).scalars().all()
+            return [
+                {"id": m.id, "direction": m.direction, "text": m.text, "author": m.author, "status": m.status,
+                 "parse": m.parse, "at": m.created_at.isoformat()}
+                for m in rows
+            ]
+
+    async def audit(self, conversation_id: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        async with self.transaction() as s:
+            q = select(AuditLog).order_by(AuditLog.id).limit(limit)
+            if conversation_id:
+                q = q.where(AuditLog.conversation_id == conversation_id)
+            rows = (await s.execute(q)).scalars().all()
+            return [{"action": a.action, "actor": a.actor, "details": a.details, "at": a.at.isoformat()} for a in rows]

@@ -1,0 +1,40 @@
+"""The engine's own few texts: what the bot says when its flows cannot (a failure, a queued conversation).
+
+Everything a passenger normally reads lives with the flows in flows/*.yml; these are the safety net.
+"""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "bot_error": {
+        "en": "Sorry, something went wrong on our side. A colleague will take over and get back to you here.",
+        "nl": "Sorry, er ging bij ons iets mis. Een collega neemt het over en reageert hier zo snel mogelijk.",
+        "fr": "Désolés, un problème est survenu de notre côté. Un collègue prend le relais et vous répond ici.",
+        "de": "Entschuldigung, bei uns ist etwas schiefgelaufen. Eine Kollegin oder ein Kollege übernimmt und "
+        "meldet sich hier.",
+        "es": "Lo sentimos, algo ha fallado por nuestra parte. Un compañero se encargará y le responderá aquí.",
+        "it": "Ci scusi, qualcosa non ha funzionato da parte nostra. Un collega prenderà in carico la richiesta "
+        "e le risponderà qui.",
+        "pt": "Desculpe, algo correu mal do nosso lado. Um colega vai assumir e responder-lhe aqui.",
+        "pl": "Przepraszamy, coś poszło nie tak po naszej stronie. Nasz konsultant przejmie rozmowę i odpowie tutaj.",
+        "sv": "Förlåt, något gick fel hos oss. En kollega tar över och svarar dig här.",
+        "da": "Beklager, der gik noget galt hos os. En kollega tager over og svarer dig her.",
+    },
+    "queued_ack": {
+        "en": "Thanks, we have your message. A colleague will reply here as soon as possible.",
+        "nl": "Dank je, we hebben je bericht. Een collega reageert hier zo snel mogelijk.",
+        "fr": "Merci, nous avons bien reçu votre message. Un collègue vous répondra ici dès que possible.",
+        "de": "Danke, wir haben Ihre Nachricht. Eine Kollegin oder ein Kollege antwortet hier so schnell wie möglich.",
+        "es": "Gracias, hemos recibido su mensaje. Un compañero le responderá aquí lo antes posible.",
+        "it": "Grazie, abbiamo ricevuto il suo messaggio. Un collega le risponderà qui il prima possibile.",
+        "pt": "Obrigado, recebemos a sua mensagem. Um colega responderá aqui o mais depressa possível.",
+        "pl": "Dziękujemy, mamy Twoją wiadomość. Nasz konsultant odpowie tutaj najszybciej, jak to możliwe.",
+        "sv": "Tack, vi har fått ditt meddelande. En kollega svarar här så snart som möjligt.",
+        "da": "Tak, vi har modtaget din besked. En kollega svarer her hurtigst muligt.",
+    },
+}
+
+
+def text_for(key: str, language: str) -> str:
+    entry = TEXTS[key]
+    return entry.get(language) or entry["en"]

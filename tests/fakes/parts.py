@@ -1,0 +1,67 @@
+"""Small stand-ins for the NLU, language detector and dialogue engine, to test the pipeline on its own."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot.dialogue.base import Button, DialogueEngine, HandoffRequest, Reply, Turn, TurnResult
+from bot.nlu.base import IntentPrediction, NLUBackend, Parse
+from bot.pipeline import Detection
+
+KEYWORDS = {"rebook": "rebook", "cancel": "cancel", "human": "request_human", "hello": "greet", "boom": "out_of_scope"}
+
+
+class KeywordNLU(NLUBackend):
+    name = "keyword"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, dict[str, Any] | None]] = []
+
+    async def parse(self, text: str, language: str, *, context: dict[str, Any] | None = None) -> Parse:
+        self.calls.append((text, language, context))
+        intent = next((v for k, v in KEYWORDS.items() if k in text.lower()), "nlu_fallback")
+        return Parse(text=text, language=language, intent=IntentPrediction(intent, 0.9 if intent != "nlu_fallback" else 0))
+
+
+class PrefixDetector:
+    """'nl: ...' means Dutch, 'xx: ...' an unsupported language; anything else keeps the conversation's language."""
+
+    def detect(self, text: str, current: str | None) -> Detection:
+        if text[:3] in ("nl:", "fr:", "de:", "en:"):
+            return Detection(text[:2], True, True)
+        if text.startswith("xx:"):
+            return Detection("en", False, True)
+        return Detection(current or "en", True, False)
+
+
+class CountingEngine(DialogueEngine):
+    """Counts turns in the state (slowly, to expose races), hands off on request_human, fails on 'boom'."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.turns: list[Turn] = []
+
+    async def handle(self, turn: Turn) -> TurnResult:
+        self.turns.append(turn)
+        if "boom" in turn.text:
+            raise RuntimeError("flow bug")
+        count = int(turn.state.get("count", 0))
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        state = {**turn.state, "count": count + 1, "nlu_context": {"expecting": "anything", "turn": count + 1}}
+        if turn.parse.intent.name == "request_human":
+            return TurnResult(
+                replies=[Reply("A colleague will take over.", kind="handoff")],
+                state=state,
+                handoff=HandoffRequest("request_human", "asked for a person"),
+                events=[{"action": "handoff_requested"}],
+            )
+        return TurnResult(
+            replies=[
+                Reply(f"[{turn.language}] turn {count + 1}: {turn.parse.intent.name}",
+                      buttons=(Button("Yes", "/affirm"), Button("No", "/deny")))
+            ],
+            state=state,
+            events=[{"action": "turn", "n": count + 1}],
+        )
