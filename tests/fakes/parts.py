@@ -65,3 +65,13 @@ class CountingEngine(DialogueEngine):
             state=state,
             events=[{"action": "turn", "n": count + 1}],
         )
+
+
+class NoReservations:
+    """A reservation adapter for tests that never reach the reservation system."""
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
