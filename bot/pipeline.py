@@ -135,11 +135,12 @@ class Pipeline:
             metrics.DUPLICATES.labels(msg.channel).inc()
             if rec.processed:
                 return await self._replay(rec.conversation_id, rec.message_id)
-        async with self.conversation_lock(rec.conversation_id):
+        async with self.conversation_lock(rec.conversation_id) as conv:
             if rec.duplicate and await self.store.inbound_status(rec.message_id) != "received":
                 # the first delivery finished while we waited: answer with its replies
+                await self.store.release_lease(conv.id, self.worker_id)
                 return await self._replay(rec.conversation_id, rec.message_id)
-            result = await self._turn_with_retry(rec.conversation_id, rec.message_id, text, msg.channel)
+            result = await self._turn_with_retry(conv, rec.message_id, text)
         metrics.TURN_SECONDS.observe(time.perf_counter() - started)
         return result
 
@@ -149,10 +150,11 @@ class Pipeline:
         cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=age)
         count = 0
         for m in await self.store.unprocessed_inbound(cutoff):
-            async with self.conversation_lock(m["conversation_id"]):
+            async with self.conversation_lock(m["conversation_id"]) as conv:
                 if await self.store.inbound_status(m["id"]) != "received":
+                    await self.store.release_lease(conv.id, self.worker_id)
                     continue
-                await self._turn_with_retry(m["conversation_id"], m["id"], m["text"], m["channel"])
+                await self._turn_with_retry(conv, m["id"], m["text"])
                 count += 1
         if count:
             log.info("recovered_unprocessed_messages", count=count)
@@ -161,23 +163,32 @@ class Pipeline:
     # ---- serialisation per conversation ---------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def conversation_lock(self, conversation_id: str) -> AsyncIterator[None]:
-        """One turn per conversation at a time: an asyncio lock in this process, a lease row across processes."""
+    async def conversation_lock(self, conversation_id: str) -> AsyncIterator[ConversationState]:
+        """One turn per conversation at a time: an asyncio lock in this process, a lease row across processes.
+
+        Yields the conversation as read under the lease. complete_turn releases the lease with the turn's commit;
+        if the turn fails before that, the lease is released here.
+        """
         lock = self._locks.setdefault(conversation_id, asyncio.Lock())
         self._lock_users[conversation_id] = self._lock_users.get(conversation_id, 0) + 1
         try:
             async with lock:
                 deadline = time.monotonic() + self.settings.lock_wait_seconds
                 delay = 0.005
-                while not await self.store.acquire_lease(conversation_id, self.worker_id, self.settings.lease_seconds):
+                while (
+                    conv := await self.store.acquire_lease(conversation_id, self.worker_id, self.settings.lease_seconds)
+                ) is None:
                     if time.monotonic() > deadline:
                         raise ConcurrencyConflict(f"conversation {conversation_id} is busy in another process")
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 0.25)
+                ok = False
                 try:
-                    yield
+                    yield conv
+                    ok = True
                 finally:
-                    await self.store.release_lease(conversation_id, self.worker_id)
+                    if not ok:
+                        await self.store.release_lease(conversation_id, self.worker_id)
         finally:
             self._lock_users[conversation_id] -= 1
             if self._lock_users[conversation_id] == 0:
@@ -190,20 +201,21 @@ class Pipeline:
         rows = await self.store.replies_to(inbound_id)
         return ReceiveResult(conversation_id, inbound_id, True, [OutboundMessage.from_row(r) for r in rows])
 
-    async def _turn_with_retry(self, conversation_id: str, inbound_id: int, text: str, channel: str) -> ReceiveResult:
-        for attempt in range(3):
+    async def _turn_with_retry(self, conv: ConversationState, inbound_id: int, text: str) -> ReceiveResult:
+        for _attempt in range(3):
             try:
-                return await self._turn(conversation_id, inbound_id, text)
+                return await self._turn(conv, inbound_id, text)
             except ConcurrencyConflict:
-                if attempt == 2:
-                    raise
-                # our lease ran out (a very slow turn) and someone else went first: take it again and redo;
+                # our lease ran out (a very slow turn) and another worker went first: take it again and redo;
                 # every side effect of a turn is idempotent, so doing it again changes nothing twice
-                await self.store.acquire_lease(conversation_id, self.worker_id, self.settings.lease_seconds)
-        raise AssertionError("unreachable")
+                again = await self.store.acquire_lease(conv.id, self.worker_id, self.settings.lease_seconds)
+                if again is None:
+                    await asyncio.sleep(0.05)
+                    again = await self.store.load_conversation(conv.id)
+                conv = again
+        raise ConcurrencyConflict(f"conversation {conv.id}: could not complete the turn")
 
-    async def _turn(self, conversation_id: str, inbound_id: int, text: str) -> ReceiveResult:
-        conv = await self.store.load_conversation(conversation_id)
+    async def _turn(self, conv: ConversationState, inbound_id: int, text: str) -> ReceiveResult:
         detection = self._detect(text, conv)
         context = dict(conv.state.get("nlu_context") or {})
         parse = await self._parse(text, detection, context)

@@ -37,7 +37,11 @@ def split_text(text: str, limit: int) -> tuple[str, ...]:
     parts: list[str] = []
     rest = text
     while len(rest) > limit:
-        cut = max(rest.rfind("\n\n", 0, limit), rest.rfind("\n", 0, limit), rest.rfind(" ", 0, limit))
+        cut = -1
+        for sep in ("\n\n", "\n", " "):  # the strongest boundary that keeps a reasonable part
+            cut = rest.rfind(sep, 0, limit + 1)
+            if cut > limit // 3:
+                break
         if cut <= 0:
             cut = limit
         parts.append(rest[:cut].rstrip())

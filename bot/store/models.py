@@ -45,10 +45,12 @@ class Conversation(Base):
     """One conversation per contact; holds the language, the dialogue state and who owns it."""
 
     __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "sender_id"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id"), unique=True)
     channel: Mapped[str] = mapped_column(String(32))
+    sender_id: Mapped[str] = mapped_column(String(255))  # the contact's platform id: where replies go
     language: Mapped[str | None] = mapped_column(String(8))
     owner: Mapped[str] = mapped_column(String(16), default="bot")  # bot | queued | agent
     handoff_reason: Mapped[str | None] = mapped_column(String(64))

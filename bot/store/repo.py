@@ -11,13 +11,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.errors import ConcurrencyConflict, StoreError
 from bot.store.db import session_factory, utcnow
-from bot.store.models import AuditLog, Contact, Conversation, Message, OutboxItem
+from bot.store.models import AuditLog, Contact, Conversation, Message, OutboxItem, new_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +103,37 @@ class Store:
         for _attempt in range(5):
             try:
                 async with self.transaction() as s:
-                    if platform_message_id is not None:
+                    conv_id = (
+                        await s.execute(
+                            select(Conversation.id).where(
+                                Conversation.channel == channel, Conversation.sender_id == sender_id
+                            )
+                        )
+                    ).scalar_one_or_none()
+                    if conv_id is None:
+                        conv_id = await self._new_conversation(s, channel, sender_id, sender_name)
+                    msg_id = (
+                        await s.execute(
+                            insert(Message)
+                            .values(
+                                conversation_id=conv_id,
+                                direction="in",
+                                channel=channel,
+                                platform_message_id=platform_message_id,
+                                text=text,
+                                payload=payload,
+                                status="received",
+                                author=f"passenger:{channel}",
+                                created_at=utcnow(),
+                            )
+                            .returning(Message.id)
+                        )
+                    ).scalar_one()
+                    return InboundRecord(conv_id, msg_id, False, False)
+            except IntegrityError:
+                # a repeat of a platform id, or a concurrent first message of the same sender
+                if platform_message_id is not None:
+                    async with self.transaction() as s:
                         existing = (
                             await s.execute(
                                 select(Message.id, Message.conversation_id, Message.status).where(
@@ -113,44 +143,23 @@ class Store:
                                 )
                             )
                         ).first()
-                        if existing is not None:
-                            done = existing.status != "received"
-                            return InboundRecord(existing.conversation_id, existing.id, True, done)
-                    conv_id = await self._conversation_for(s, channel, sender_id, sender_name)
-                    msg = Message(
-                        conversation_id=conv_id,
-                        direction="in",
-                        channel=channel,
-                        platform_message_id=platform_message_id,
-                        text=text,
-                        payload=payload,
-                        status="received",
-                        author=f"passenger:{channel}",
-                    )
-                    s.add(msg)
-                    await s.flush()
-                    return InboundRecord(conv_id, msg.id, False, False)
-            except IntegrityError:
-                continue  # a concurrent insert of the same contact or message: read it on the next round
+                    if existing is not None:
+                        done = existing.status != "received"
+                        return InboundRecord(existing.conversation_id, existing.id, True, done)
         raise StoreError("could not record inbound message after concurrent retries")
 
-    async def _conversation_for(self, s: AsyncSession, channel: str, sender_id: str, sender_name: str | None) -> str:
-        row = (
-            await s.execute(
-                select(Conversation.id)
-                .join(Contact, Contact.id == Conversation.contact_id)
-                .where(Contact.channel == channel, Contact.platform_user_id == sender_id)
-            )
-        ).first()
-        if row is not None:
-            return row.id
-        contact = Contact(channel=channel, platform_user_id=sender_id, display_name=sender_name)
-        s.add(contact)
-        await s.flush()
-        conv = Conversation(contact_id=contact.id, channel=channel, state={}, owner="bot", version=1)
-        s.add(conv)
-        await s.flush()
-        return conv.id
+    async def _new_conversation(self, s: AsyncSession, channel: str, sender_id: str, sender_name: str | None) -> str:
+        now = utcnow()
+        contact_id, conv_id = new_id(), new_id()
+        await s.execute(
+            insert(Contact).values(id=contact_id, channel=channel, platform_user_id=sender_id,
+                                   display_name=sender_name, created_at=now)
+        )
+        await s.execute(
+            insert(Conversation).values(id=conv_id, contact_id=contact_id, channel=channel, sender_id=sender_id,
+                                        state={}, owner="bot", version=1, created_at=now, updated_at=now)
+        )
+        return conv_id
 
     async def unprocessed_inbound(self, older_than: dt.datetime, limit: int = 500) -> list[dict[str, Any]]:
         """Inbound messages stored but never processed (a process died mid-turn): to be processed again."""
@@ -169,31 +178,38 @@ class Store:
         async with self.transaction() as s:
             return (await s.execute(select(Message.status).where(Message.id == message_id))).scalar_one()
 
-    async def inbound_message(self, message_id: int) -> dict[str, Any]:
-        async with self.transaction() as s:
-            m = await s.get(Message, message_id)
-            if m is None:
-                raise StoreError(f"no message {message_id}")
-            return {"id": m.id, "text": m.text, "payload": m.payload, "status": m.status, "parse": m.parse}
-
     # ---- conversation lease (one turn at a time, across processes) ------------------------------------------------
 
-    async def acquire_lease(self, conversation_id: str, owner: str, seconds: float) -> bool:
+    _CONV_COLUMNS = (
+        Conversation.id, Conversation.channel, Conversation.sender_id, Conversation.language, Conversation.owner,
+        Conversation.handoff_reason, Conversation.state, Conversation.version,
+    )
+
+    @staticmethod
+    def _conv_state(row: Any) -> ConversationState:
+        return ConversationState(row.id, row.channel, row.sender_id, row.language, row.owner, row.handoff_reason,
+                                 dict(row.state or {}), row.version)
+
+    async def acquire_lease(self, conversation_id: str, owner: str, seconds: float) -> ConversationState | None:
+        """Take the conversation's lease and read it in one statement; None while another worker holds it."""
         now = utcnow()
         async with self.transaction() as s:
-            result = await s.execute(
-                update(Conversation)
-                .where(
-                    Conversation.id == conversation_id,
-                    or_(
-                        Conversation.lease_owner.is_(None),
-                        Conversation.lease_until < now,
-                        Conversation.lease_owner == owner,
-                    ),
+            row = (
+                await s.execute(
+                    update(Conversation)
+                    .where(
+                        Conversation.id == conversation_id,
+                        or_(
+                            Conversation.lease_owner.is_(None),
+                            Conversation.lease_until < now,
+                            Conversation.lease_owner == owner,
+                        ),
+                    )
+                    .values(lease_owner=owner, lease_until=now + dt.timedelta(seconds=seconds))
+                    .returning(*self._CONV_COLUMNS)
                 )
-                .values(lease_owner=owner, lease_until=now + dt.timedelta(seconds=seconds))
-            )
-            return result.rowcount == 1
+            ).first()
+            return None if row is None else self._conv_state(row)
 
     async def release_lease(self, conversation_id: str, owner: str) -> None:
         async with self.transaction() as s:
@@ -206,29 +222,21 @@ class Store:
     async def load_conversation(self, conversation_id: str) -> ConversationState:
         async with self.transaction() as s:
             row = (
-                await s.execute(
-                    select(Conversation, Contact.platform_user_id)
-                    .join(Contact, Contact.id == Conversation.contact_id)
-                    .where(Conversation.id == conversation_id)
-                )
+                await s.execute(select(*self._CONV_COLUMNS).where(Conversation.id == conversation_id))
             ).first()
             if row is None:
                 raise StoreError(f"no conversation {conversation_id}")
-            c: Conversation = row[0]
-            return ConversationState(
-                c.id, c.channel, row[1], c.language, c.owner, c.handoff_reason, dict(c.state or {}), c.version
-            )
+            return self._conv_state(row)
 
     async def find_conversation(self, channel: str, sender_id: str) -> ConversationState | None:
         async with self.transaction() as s:
-            cid = (
+            row = (
                 await s.execute(
-                    select(Conversation.id)
-                    .join(Contact, Contact.id == Conversation.contact_id)
-                    .where(Contact.channel == channel, Contact.platform_user_id == sender_id)
+                    select(*self._CONV_COLUMNS).where(Conversation.channel == channel,
+                                                      Conversation.sender_id == sender_id)
                 )
-            ).scalar_one_or_none()
-        return None if cid is None else await self.load_conversation(cid)
+            ).first()
+            return None if row is None else self._conv_state(row)
 
     # ---- the end of a turn: state, replies, outbox and audit in ONE transaction -----------------------------------
 
@@ -248,8 +256,16 @@ class Store:
         outbound: Sequence[NewOutbound],
         audit: Sequence[dict[str, Any]],
         actor: str = "bot",
+        release: bool = True,
     ) -> list[OutboxRow]:
+        """Store the turn's outcome and (by default) release the lease, all in one transaction."""
         now = utcnow()
+        values: dict[str, Any] = dict(
+            state=state, language=language, owner=owner, handoff_reason=handoff_reason,
+            version=Conversation.version + 1, updated_at=now,
+        )
+        if release:
+            values.update(lease_owner=None, lease_until=None)
         async with self.transaction() as s:
             result = await s.execute(
                 update(Conversation)
@@ -258,14 +274,7 @@ class Store:
                     Conversation.version == expected_version,
                     Conversation.lease_owner == lease_owner,
                 )
-                .values(
-                    state=state,
-                    language=language,
-                    owner=owner,
-                    handoff_reason=handoff_reason,
-                    version=Conversation.version + 1,
-                    updated_at=now,
-                )
+                .values(**values)
             )
             if result.rowcount != 1:
                 raise ConcurrencyConflict(f"conversation {conversation_id} changed or lease lost")
@@ -275,11 +284,22 @@ class Store:
                 .values(parse=parse, status=inbound_status, processed_at=now)
             )
             rows = await self._add_outbound(s, conversation_id, inbound_id, outbound, now)
-            for event in audit:
-                details = {k: v for k, v in event.items() if k != "action"}
-                s.add(AuditLog(actor=actor, action=str(event.get("action", "event")), conversation_id=conversation_id,
-                               details=details, at=now))
+            await self._add_audit(s, conversation_id, audit, actor, now)
             return rows
+
+    async def _add_audit(
+        self, s: AsyncSession, conversation_id: str | None, audit: Sequence[dict[str, Any]], actor: str,
+        now: dt.datetime,
+    ) -> None:
+        if audit:
+            await s.execute(
+                insert(AuditLog),
+                [
+                    {"actor": actor, "action": str(e.get("action", "event")), "conversation_id": conversation_id,
+                     "details": {k: v for k, v in e.items() if k != "action"}, "at": now}
+                    for e in audit
+                ],
+            )
 
     async def _add_outbound(
         self,
@@ -289,38 +309,31 @@ class Store:
         outbound: Sequence[NewOutbound],
         now: dt.datetime,
     ) -> list[OutboxRow]:
-        items: list[OutboxItem] = []
+        rows: list[OutboxRow] = []
         for o in outbound:
             message_id = None
             if o.record_message and conversation_id is not None:
-                m = Message(
-                    conversation_id=conversation_id,
-                    direction="out",
-                    channel=o.channel,
-                    reply_to_id=reply_to,
-                    text=o.payload.get("text", ""),
-                    payload=o.payload,
-                    status="queued",
-                    author=o.author,
-                    created_at=now,
+                message_id = (
+                    await s.execute(
+                        insert(Message)
+                        .values(conversation_id=conversation_id, direction="out", channel=o.channel,
+                                reply_to_id=reply_to, text=o.payload.get("text", ""), payload=o.payload,
+                                status="queued", author=o.author, created_at=now)
+                        .returning(Message.id)
+                    )
+                ).scalar_one()
+            oid = (
+                await s.execute(
+                    insert(OutboxItem)
+                    .values(message_id=message_id, conversation_id=conversation_id, channel=o.channel,
+                            recipient_id=o.recipient_id, payload=o.payload, status="pending", attempts=0,
+                            next_attempt_at=now, created_at=now)
+                    .returning(OutboxItem.id)
                 )
-                s.add(m)
-                await s.flush()
-                message_id = m.id
-            item = OutboxItem(
-                message_id=message_id,
-                conversation_id=conversation_id,
-                channel=o.channel,
-                recipient_id=o.recipient_id,
-                payload=o.payload,
-                status="pending",
-                next_attempt_at=now,
-                created_at=now,
-            )
-            s.add(item)
-            items.append(item)
-        await s.flush()
-        return [_outbox_row(i) for i in items]
+            ).scalar_one()
+            rows.append(OutboxRow(oid, message_id, conversation_id, o.channel, o.recipient_id, o.payload,
+                                  "pending", 0))
+        return rows
 
     async def add_outbound(
         self, conversation_id: str | None, outbound: Sequence[NewOutbound], audit: Sequence[dict[str, Any]] = (),
@@ -330,10 +343,7 @@ class Store:
         now = utcnow()
         async with self.transaction() as s:
             rows = await self._add_outbound(s, conversation_id, None, outbound, now)
-            for event in audit:
-                details = {k: v for k, v in event.items() if k != "action"}
-                s.add(AuditLog(actor=actor, action=str(event.get("action", "event")), conversation_id=conversation_id,
-                               details=details, at=now))
+            await self._add_audit(s, conversation_id, audit, actor, now)
             return rows
 
     async def replies_to(self, inbound_id: int) -> list[OutboxRow]:
@@ -352,22 +362,35 @@ class Store:
     # ---- outbox ---------------------------------------------------------------------------------------------------
 
     async def mark_delivered(self, outbox_ids: Sequence[int], platform_ids: Sequence[str | None] | None = None) -> None:
+        """Mark outbox rows (and their messages) sent; rows already sent stay as they were."""
         if not outbox_ids:
             return
         now = utcnow()
         async with self.transaction() as s:
-            for i, oid in enumerate(outbox_ids):
-                pid = platform_ids[i] if platform_ids else None
-                item = await s.get(OutboxItem, oid)
-                if item is None or item.status == "sent":
-                    continue
-                item.status, item.sent_at, item.platform_message_id, item.claimed_by = "sent", now, pid, None
-                item.attempts += 1
-                if item.message_id is not None:
-                    await s.execute(
-                        update(Message).where(Message.id == item.message_id)
-                        .values(status="sent", platform_message_id=pid)
-                    )
+            if platform_ids is None or not any(platform_ids):
+                await s.execute(
+                    update(OutboxItem)
+                    .where(OutboxItem.id.in_(outbox_ids), OutboxItem.status != "sent")
+                    .values(status="sent", sent_at=now, claimed_by=None, attempts=OutboxItem.attempts + 1)
+                )
+                await s.execute(
+                    update(Message)
+                    .where(Message.id.in_(select(OutboxItem.message_id).where(OutboxItem.id.in_(outbox_ids))))
+                    .values(status="sent")
+                )
+                return
+            for oid, pid in zip(outbox_ids, platform_ids, strict=True):
+                await s.execute(
+                    update(OutboxItem)
+                    .where(OutboxItem.id == oid, OutboxItem.status != "sent")
+                    .values(status="sent", sent_at=now, claimed_by=None, platform_message_id=pid,
+                            attempts=OutboxItem.attempts + 1)
+                )
+                await s.execute(
+                    update(Message)
+                    .where(Message.id.in_(select(OutboxItem.message_id).where(OutboxItem.id == oid)))
+                    .values(status="sent", platform_message_id=pid)
+                )
 
     async def claim_outbox(
         self, channels: Sequence[str], worker: str, limit: int, lease_seconds: float

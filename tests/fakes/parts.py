@@ -21,7 +21,8 @@ class KeywordNLU(NLUBackend):
     async def parse(self, text: str, language: str, *, context: dict[str, Any] | None = None) -> Parse:
         self.calls.append((text, language, context))
         intent = next((v for k, v in KEYWORDS.items() if k in text.lower()), "nlu_fallback")
-        return Parse(text=text, language=language, intent=IntentPrediction(intent, 0.9 if intent != "nlu_fallback" else 0))
+        confidence = 0.9 if intent != "nlu_fallback" else 0.0
+        return Parse(text=text, language=language, intent=IntentPrediction(intent, confidence))
 
 
 class PrefixDetector:

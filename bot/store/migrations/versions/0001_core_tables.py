@@ -43,6 +43,7 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('contact_id', sa.String(length=32), nullable=False),
     sa.Column('channel', sa.String(length=32), nullable=False),
+    sa.Column('sender_id', sa.String(length=255), nullable=False),
     sa.Column('language', sa.String(length=8), nullable=True),
     sa.Column('owner', sa.String(length=16), nullable=False),
     sa.Column('handoff_reason', sa.String(length=64), nullable=True),
@@ -54,7 +55,8 @@ def upgrade() -> None:
     sa.Column('updated_at', bot.store.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_conversations_contact_id_contacts')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_conversations')),
-    sa.UniqueConstraint('contact_id', name=op.f('uq_conversations_contact_id'))
+    sa.UniqueConstraint('contact_id', name=op.f('uq_conversations_contact_id')),
+    sa.UniqueConstraint('channel', 'sender_id', name=op.f('uq_conversations_channel_sender_id'))
     )
     op.create_table('messages',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),

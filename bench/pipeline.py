@@ -1,0 +1,102 @@
+"""End-to-end pipeline throughput: inbound -> dedupe -> lease -> language -> NLU -> dialogue -> outbox, on a real DB.
+
+    python bench/pipeline.py [--db postgresql+asyncpg://postgres@127.0.0.1:5432/test] [--messages 3000]
+                             [--conversations 300] [--concurrency 64] [--fake]
+
+By default it runs the real language detector, embedded NLU and flows against the demo airline (seeded once into a
+fresh database); ``--fake`` swaps NLU and dialogue for trivial stand-ins to measure the pipeline and store alone.
+Prints messages/s and latency percentiles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+MESSAGES = [
+    "hi", "I want to rebook my flight", "can I cancel my booking?", "is KL1234 on time tomorrow?",
+    "ik wil mijn vlucht omboeken", "je veux annuler mon vol", "Ist mein Flug morgen pünktlich?", "thanks!",
+    "do I get a hotel if my flight is cancelled?", "quiero cambiar mi vuelo", "X7K2PQ", "Jansen", "yes", "no",
+    "the second one", "help", "where is my refund?", "my bag is lost", "I want to talk to a human",
+]
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", default=os.environ.get("CRISISBOT_TEST_DATABASE_URL",
+                                                   "postgresql+asyncpg://postgres@127.0.0.1:5432/test"))
+    ap.add_argument("--messages", type=int, default=3000)
+    ap.add_argument("--conversations", type=int, default=300)
+    ap.add_argument("--concurrency", type=int, default=64)
+    ap.add_argument("--fake", action="store_true", help="trivial NLU and dialogue: the pipeline and store alone")
+    args = ap.parse_args()
+
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    from bot.pipeline import InboundMessage
+    from bot.runtime import Runtime
+    from bot.settings import Settings
+
+    name = f"cb_bench_{uuid.uuid4().hex[:8]}"
+    url = args.db
+    is_pg = url.startswith("postgres")
+    if is_pg:
+        admin = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        conn = await asyncpg.connect(admin)
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.close()
+        url = make_url(url).set(database=name).render_as_string(hide_password=False)
+    kwargs = {}
+    if args.fake:
+        from tests.fakes.parts import CountingEngine, KeywordNLU, NoReservations, PrefixDetector
+
+        kwargs = {"nlu": KeywordNLU(), "detector": PrefixDetector(), "dialogue": CountingEngine(),
+                  "adapter": NoReservations()}
+    settings = Settings(database_url=url, demo_bookings=2000, demo_days=7)
+    try:
+        t0 = time.perf_counter()
+        async with Runtime(settings, **kwargs) as rt:
+            print(f"start-up (migrate, seed, NLU): {time.perf_counter() - t0:.1f} s")
+            rng = random.Random(7)
+            queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
+            for i in range(args.messages):
+                queue.put_nowait((i, rng.choice(MESSAGES)))
+            latencies: list[float] = []
+
+            async def worker() -> None:
+                while not queue.empty():
+                    i, text = queue.get_nowait()
+                    t = time.perf_counter()
+                    await rt.pipeline.receive(InboundMessage(
+                        channel="rest", sender_id=f"bench-{i % args.conversations}", text=text, message_id=f"b{i}"))
+                    latencies.append(time.perf_counter() - t)
+
+            start = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(args.concurrency)))
+            elapsed = time.perf_counter() - start
+            lat = sorted(latencies)
+            mode = "fake NLU+dialogue" if args.fake else "real"
+            print(f"backend: {'PostgreSQL' if is_pg else 'SQLite'}; mode: {mode}")
+            print(f"messages: {len(lat)} over {args.conversations} conversations, concurrency {args.concurrency}")
+            print(f"throughput: {len(lat) / elapsed:.0f} messages/s")
+            p99 = lat[int(len(lat) * 0.99) - 1]
+            print(f"latency p50 {statistics.median(lat) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
+    finally:
+        if is_pg:
+            conn = await asyncpg.connect(admin)
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await conn.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

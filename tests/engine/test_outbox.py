@@ -1,0 +1,79 @@
+"""The outbox delivers push channels' messages once, respects rate limits and retries after failures."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from bot.channels.base import Capabilities, Channel, split_text
+from bot.errors import ChannelError, RateLimited
+from bot.outbox import OutboxDispatcher
+from bot.pipeline import OutboundMessage
+from bot.store.repo import NewOutbound, Store
+
+
+class FlakyChannel(Channel):
+    name: ClassVar[str] = "flaky"
+    capabilities: ClassVar[Capabilities] = Capabilities(buttons=False, max_length=20)
+
+    def __init__(self, fail_first: list[Exception]) -> None:
+        self.fail_first = fail_first
+        self.sent: list[str] = []
+
+    async def send(self, msg: OutboundMessage) -> str | None:
+        if self.fail_first:
+            raise self.fail_first.pop(0)
+        self.sent.extend(self.render(msg).texts)
+        return f"p-{msg.outbox_id}"
+
+
+async def test_pending_messages_are_sent_once_with_plain_text_fallback(engine):
+    store = Store(engine)
+    await store.add_outbound(None, [NewOutbound("flaky", "u1", {"text": "Pick one", "buttons": [
+        {"title": "KL1", "payload": "1"}, {"title": "KL2", "payload": "2"}]}, record_message=False)])
+    ch = FlakyChannel([])
+    d = OutboxDispatcher(store, {"flaky": ch})
+    assert await d.drain_once() == 1
+    assert ch.sent == ["Pick one\n1. KL1", "2. KL2"]  # numbered list, split at the channel's length limit
+    assert await d.drain_once() == 0
+    assert (await store.outbox_counts()) == {"sent": 1}
+
+
+async def test_rate_limited_and_failed_sends_are_retried_later(engine):
+    store = Store(engine)
+    await store.add_outbound(None, [NewOutbound("flaky", "u1", {"text": "hello"}, record_message=False)])
+    ch = FlakyChannel([RateLimited("429", retry_after=0), ChannelError("boom")])
+    d = OutboxDispatcher(store, {"flaky": ch})
+    await d.drain_once()  # 429
+    assert ch.sent == [] and (await store.outbox_counts()) == {"pending": 1}
+    await d.drain_once()  # error: backs off 2 s
+    assert await d.drain_once() == 0 and ch.sent == []
+    from sqlalchemy import update
+
+    from bot.store.db import utcnow
+    from bot.store.models import OutboxItem
+
+    async with store.transaction() as s:  # time passes
+        await s.execute(update(OutboxItem).values(next_attempt_at=utcnow()))
+    await d.drain_once()
+    assert ch.sent == ["hello"] and (await store.outbox_counts()) == {"sent": 1}
+
+
+async def test_a_message_that_keeps_failing_ends_failed_not_lost(engine):
+    store = Store(engine)
+    await store.add_outbound(None, [NewOutbound("flaky", "u1", {"text": "x"}, record_message=False)])
+    d = OutboxDispatcher(store, {"flaky": FlakyChannel([ChannelError("down")] * 3)}, max_attempts=2)
+    from sqlalchemy import update
+
+    from bot.store.db import utcnow
+    from bot.store.models import OutboxItem
+
+    for _ in range(3):
+        await d.drain_once()
+        async with store.transaction() as s:
+            await s.execute(update(OutboxItem).values(next_attempt_at=utcnow()))
+    assert (await store.outbox_counts()) == {"failed": 1}
+
+
+def test_split_text_prefers_word_boundaries():
+    assert split_text("one two three four", 9) == ("one two", "three", "four")
+    assert split_text("short", 10) == ("short",)
