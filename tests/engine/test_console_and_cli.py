@@ -1,0 +1,63 @@
+"""The console channel and the CLI's handling of bad settings, flags and an unreachable database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.channels.console import ConsoleChannel
+from tests.engine.test_pipeline import make_pipeline
+
+CLI = [sys.executable, "-m", "bot.cli"]
+
+
+async def test_console_chat_prints_replies_with_numbered_buttons(engine):
+    lines = iter(["hello", "", "/quit"])
+    out: list[str] = []
+    ch = ConsoleChannel(make_pipeline(engine), sender_id="tester", read=lambda _p: next(lines), write=out.append)
+    await ch.run()
+    assert out[1:] == ["bot> [en] turn 1: greet\n1. Yes\n2. No"]
+
+
+async def test_console_conversation_persists_between_sessions(engine):
+    out: list[str] = []
+    first = ConsoleChannel(make_pipeline(engine), sender_id="t", read=lambda _p: "", write=out.append)
+    await first.say("nl: hallo")
+    second = ConsoleChannel(make_pipeline(engine), sender_id="t", read=lambda _p: "", write=out.append)
+    await second.say("ok")
+    assert out[-1].startswith("bot> [nl] turn 2")
+
+
+def run_cli(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CRISISBOT_")}
+    return subprocess.run(CLI + args, cwd=tmp_path, env={**clean, **env}, capture_output=True, text=True, timeout=60,
+                          check=False)
+
+
+def test_unreachable_database_gives_one_clear_line(tmp_path: Path):
+    r = run_cli(["db", "upgrade"], tmp_path, CRISISBOT_DATABASE_URL="postgresql://postgres@127.0.0.1:1/nope")
+    assert r.returncode == 2
+    assert r.stderr.startswith("error: cannot reach the database at postgresql+asyncpg://postgres@127.0.0.1:1/nope")
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_invalid_setting_is_named(tmp_path: Path):
+    r = run_cli(["db", "current"], tmp_path, CRISISBOT_LEASE_SECONDS="soon")
+    assert r.returncode == 2 and "CRISISBOT_LEASE_SECONDS" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_db_upgrade_creates_the_embedded_database_in_the_working_directory(tmp_path: Path):
+    r = run_cli(["db", "upgrade"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "crisisbot.db").exists()
+    from bot.store.migrate import head_revision
+
+    again = run_cli(["db", "current"], tmp_path)
+    assert again.stdout.startswith(f"current: {head_revision()};")
+
+
+def test_bad_flag_is_a_usage_error(tmp_path: Path):
+    r = run_cli(["serve", "--port", "http"], tmp_path)
+    assert r.returncode == 2 and "--port" in r.stderr
