@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import shutil
 import os
 import socket
 import uuid
@@ -82,17 +83,56 @@ def _with_database(url: str, name: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database URL: SQLite file, then PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
-        return
+async def _migrate(url: str) -> None:
+    from bot.store.db import create_engine
+    from bot.store.migrate import upgrade
+
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to the latest schema; every test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str | None]:
+    """One PostgreSQL database migrated to the latest schema; every test gets a copy (CREATE DATABASE .. TEMPLATE)."""
     admin = pg_admin_url()
     if not admin:
+        yield None
+        return
+    name = f"cb_tmpl_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg_exec(admin, f'CREATE DATABASE "{name}"'))
+    try:
+        asyncio.run(_migrate(_with_database(admin, name)))
+        yield name
+    finally:
+        asyncio.run(_pg_exec(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, pg_template: str | None
+) -> Iterator[str]:
+    """A fresh database at the latest schema: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    admin = pg_admin_url()
+    if not admin or not pg_template:
         pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test)")
     name = f"cb_{uuid.uuid4().hex[:16]}"
-    asyncio.run(_pg_exec(admin, f'CREATE DATABASE "{name}"'))
+    asyncio.run(_pg_exec(admin, f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
     try:
         yield _with_database(admin, name)
     finally:
@@ -101,12 +141,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    """An empty SQLite database (no schema yet)."""
+    return f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
 
 
 @pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[object]:
-    """An engine on a fresh database with the schema created (migrations applied)."""
+    """An engine on a fresh database at the latest schema (create_schema is then a no-op check)."""
     from bot.store.db import create_engine
     from bot.store.schema import create_schema
 
