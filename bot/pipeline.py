@@ -237,7 +237,8 @@ class Pipeline:
             inbound_status = "processed"
             result = await self._decide(conv, language, text, parse)
             state, replies = result.state, result.replies
-            audit.extend(result.events)
+            # handoffs and language flags are audited here, once, whatever the engine also reports
+            audit.extend(e for e in result.events if e.get("action") not in ("handoff", "flag_language"))
             side = [
                 NewOutbound(channel=m.channel, recipient_id=m.recipient, payload={"text": m.text}, record_message=False)
                 for m in result.side_messages

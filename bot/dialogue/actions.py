@@ -1,0 +1,535 @@
+"""Actions: Python functions called by flow steps by name. Flows decide the order and the replies.
+
+An action gets an ``ActionContext`` and returns an outcome (a string a step's ``next`` maps to another step).
+Everything an action leaves for the replies goes into the frame's slots as JSON-able values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from bot.dialogue.formatting import local, local_today, to_decimal
+from bot.reservations.base import (
+    AdapterUnavailable,
+    Booking,
+    BookingNotFound,
+    ChangeNotAllowed,
+    FlightNotFound,
+    FlightStatus,
+    IdempotencyConflict,
+    NoSeatsAvailable,
+    RebookOption,
+    SearchWishes,
+    Segment,
+)
+
+if TYPE_CHECKING:
+    from bot.dialogue.engine import Run
+
+# the bot takes no payments: an option costing more than the fare rules' change fee goes to a colleague
+PAYMENT_LIMIT = Decimal("0")
+VERIFIED_TTL = dt.timedelta(hours=2)
+OTP_TRIES = 3
+OTP_TTL = dt.timedelta(minutes=10)
+MAX_DAYS_AHEAD = 330
+
+
+@dataclass
+class ActionContext:
+    run: Run
+    frame: dict[str, Any]
+    args: dict[str, Any]
+
+    @property
+    def slots(self) -> dict[str, Any]:
+        return self.frame["slots"]
+
+    @property
+    def state(self) -> dict[str, Any]:
+        return self.run.state
+
+    @property
+    def adapter(self) -> Any:
+        return self.run.engine.adapter
+
+    @property
+    def settings(self) -> Any:
+        return self.run.engine.settings
+
+    @property
+    def now(self) -> dt.datetime:
+        return self.run.turn.now
+
+    def event(self, action: str, **data: Any) -> None:
+        self.run.result.events.append({"action": action, **data})
+
+    async def booking(self) -> Booking:
+        """The verified booking (fetched once per turn). Raises BookingNotFound when none is verified."""
+        return await self.run.verified_booking()
+
+    def idempotency_key(self, change: str, detail: str) -> str:
+        return f"{self.run.turn.conversation_id}:{self.frame['id']}:{change}:{detail}"
+
+
+Action = Callable[[ActionContext], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    fn: Action
+    outcomes: tuple[str, ...]
+    sets: tuple[str, ...] = ()  # the slots it fills (flows may test them in a branch)
+
+
+ACTIONS: dict[str, ActionSpec] = {}
+CONDITIONS: dict[str, Callable[[Run], bool]] = {}
+
+
+def action(name: str, outcomes: tuple[str, ...], sets: tuple[str, ...] = ()) -> Callable[[Action], Action]:
+    def register(fn: Action) -> Action:
+        ACTIONS[name] = ActionSpec(name, fn, outcomes, sets)
+        return fn
+
+    return register
+
+
+def mask(reference: str | None) -> str:
+    ref = reference or ""
+    return ref[:2] + "*" * max(len(ref) - 2, 0)
+
+
+def segment_dict(s: Segment) -> dict[str, Any]:
+    return {
+        "flight_number": s.flight_number,
+        "operating_carrier": s.operating_carrier,
+        "origin": s.origin,
+        "destination": s.destination,
+        "departure": s.departure.isoformat(),
+        "arrival": s.arrival.isoformat(),
+        "cabin": s.cabin,
+        "status": s.status,
+    }
+
+
+def option_dict(o: RebookOption) -> dict[str, Any]:
+    return {
+        "option_id": o.option_id,
+        "segments": [segment_dict(s) for s in o.segments],
+        "seats_available": o.seats_available,
+        "change_fee": str(o.change_fee),
+        "fare_difference": str(o.fare_difference),
+        "currency": o.currency,
+    }
+
+
+def status_dict(s: FlightStatus) -> dict[str, Any]:
+    def iso(v: dt.datetime | None) -> str | None:
+        return v.isoformat() if v else None
+
+    return {
+        "flight_number": s.flight_number,
+        "date": s.date.isoformat(),
+        "origin": s.origin,
+        "destination": s.destination,
+        "scheduled_departure": iso(s.scheduled_departure),
+        "scheduled_arrival": iso(s.scheduled_arrival),
+        "estimated_departure": iso(s.estimated_departure),
+        "estimated_arrival": iso(s.estimated_arrival),
+        "status": s.status,
+    }
+
+
+def _remember_booking(ctx: ActionContext, b: Booking) -> None:
+    ctx.slots["current_segments"] = [segment_dict(s) for s in b.segments if s.status != "flown"] or [
+        segment_dict(s) for s in b.segments
+    ]
+    ctx.slots["disrupted"] = b.disrupted
+
+
+# ---------------------------------------------------------------- identification
+
+
+def auth_failures(state: dict[str, Any], now: dt.datetime) -> list[str]:
+    """Failed verifications in the last hour (older ones are dropped)."""
+    counters = state.setdefault("counters", {})
+    recent = []
+    for ts in counters.get("auth_failures", []):
+        try:
+            if now - dt.datetime.fromisoformat(ts) < dt.timedelta(hours=1):
+                recent.append(ts)
+        except (TypeError, ValueError):
+            continue
+    counters["auth_failures"] = recent
+    return recent
+
+
+@action("check_auth_limit", outcomes=("ok", "locked"))
+async def check_auth_limit(ctx: ActionContext) -> str:
+    if len(auth_failures(ctx.state, ctx.now)) >= ctx.settings.max_auth_attempts_per_hour:
+        ctx.event("auth_locked")
+        return "locked"
+    return "ok"
+
+
+@action(
+    "verify_booking",
+    outcomes=("found", "not_found", "locked"),
+    sets=('booking_reference', 'current_segments', 'disrupted'),
+)
+async def verify_booking(ctx: ActionContext) -> str:
+    failures = auth_failures(ctx.state, ctx.now)
+    if len(failures) >= ctx.settings.max_auth_attempts_per_hour:
+        ctx.event("auth_locked")
+        return "locked"
+    reference = str(ctx.slots.get("booking_reference") or "").upper()
+    last_name = str(ctx.slots.get("last_name") or "").strip()
+    try:
+        booking = await ctx.adapter.find_booking(reference, last_name)
+    except BookingNotFound:
+        failures.append(ctx.now.isoformat())
+        ctx.event("auth_failed", reference=mask(reference))
+        if len(failures) >= ctx.settings.max_auth_attempts_per_hour:
+            ctx.event("auth_locked")
+            return "locked"
+        return "not_found"
+    ctx.state["verified"] = {"reference": booking.reference, "last_name": last_name, "at": ctx.now.isoformat()}
+    ctx.run.booking_cache = booking
+    _remember_booking(ctx, booking)
+    ctx.slots["booking_reference"] = booking.reference
+    ctx.event("booking_verified", reference=mask(booking.reference))
+    return "found"
+
+
+def is_verified(state: dict[str, Any], now: dt.datetime) -> bool:
+    v = state.get("verified")
+    if not isinstance(v, dict) or not v.get("reference"):
+        return False
+    try:
+        return now - dt.datetime.fromisoformat(v["at"]) < VERIFIED_TTL
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+CONDITIONS["verified"] = lambda run: is_verified(run.state, run.turn.now)
+
+
+# ---------------------------------------------------------------- checks shared by rebook and cancel
+
+
+@action(
+    "check_booking",
+    outcomes=(
+        "ok",
+        "cancelled",
+        "flown",
+        "special_assistance",
+        "unaccompanied_minor",
+        "group",
+        "partner",
+        "multi_segment",
+        "not_changeable",
+    ),
+    sets=("current_segments", "disrupted"),
+)
+async def check_booking(ctx: ActionContext) -> str:
+    """What the bot may not do alone: the triggers that hand a change to a colleague."""
+    b = await ctx.booking()
+    _remember_booking(ctx, b)
+    change = ctx.args.get("change", "rebook")
+    if b.status == "cancelled":
+        return "cancelled"
+    open_segments = [s for s in b.segments if s.status not in ("flown", "cancelled")]
+    if not open_segments:
+        return "flown"
+    if any(p.type == "unaccompanied_minor" or (p.special_assistance or "").upper() == "UMNR" for p in b.passengers):
+        return "unaccompanied_minor"
+    if b.special_assistance:
+        return "special_assistance"
+    if b.party_size > ctx.settings.group_handoff_size:
+        return "group"
+    if any(s.is_partner for s in b.segments):
+        return "partner"
+    if change == "rebook":
+        partly_flown = len(open_segments) != len(b.segments)
+        if len(b.segments) > 2 or b.origin == b.destination or partly_flown:
+            return "multi_segment"
+        if not b.fare.changeable and not b.disrupted:
+            return "not_changeable"
+    return "ok"
+
+
+# ---------------------------------------------------------------- rebook
+
+
+def _origin(ctx: ActionContext) -> str:
+    segs = ctx.slots.get("current_segments") or []
+    return segs[0]["origin"] if segs else ctx.settings.hub
+
+
+@action("check_travel_date", outcomes=("ok", "past", "too_far"))
+async def check_travel_date(ctx: ActionContext) -> str:
+    value = ctx.slots.get("travel_date")
+    if value == "asap":
+        return "ok"
+    try:
+        wanted = dt.date.fromisoformat(str(value))
+    except ValueError:
+        return "past"
+    today = local_today(_origin(ctx), ctx.now)
+    if wanted < today:
+        return "past"
+    if wanted > today + dt.timedelta(days=MAX_DAYS_AHEAD):
+        return "too_far"
+    return "ok"
+
+
+@action("search_alternatives", outcomes=("found", "none"), sets=('options', 'chosen'))
+async def search_alternatives(ctx: ActionContext) -> str:
+    b = await ctx.booking()
+    value = ctx.slots.get("travel_date")
+    if value in (None, "asap"):
+        wishes = SearchWishes(date=None, earliest=ctx.now)
+    else:
+        wishes = SearchWishes(date=dt.date.fromisoformat(str(value)), date_window_days=1, earliest=ctx.now)
+    found = await ctx.adapter.search_alternatives(b, wishes, limit=12)
+    options = [o for o in found if o.seats_available >= b.party_size]
+    if wishes.date is not None:  # the day asked for first, then the days around it; shown in time order
+        wanted = wishes.date
+
+        def distance(o: RebookOption) -> int:
+            return abs((local(o.departure, o.segments[0].origin).date() - wanted).days)
+
+        options = sorted(sorted(options, key=lambda o: (distance(o), o.departure))[:3], key=lambda o: o.departure)
+    options = options[:3]
+    ctx.slots["options"] = [option_dict(o) for o in options]
+    ctx.slots.pop("chosen", None)
+    return "found" if options else "none"
+
+
+def options_context(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the NLU needs to resolve "the second one", "the 14:05" or "KL1235" against the offered options."""
+    out = []
+    for i, o in enumerate(options, start=1):
+        first = o["segments"][0]
+        out.append(
+            {
+                "index": i,
+                "flight_numbers": [s["flight_number"] for s in o["segments"]],
+                "departure_local": local(first["departure"], first["origin"]).strftime("%H:%M"),
+                "date_local": local(first["departure"], first["origin"]).date().isoformat(),
+            }
+        )
+    return out
+
+
+@action("check_option", outcomes=("ok", "out_of_range"), sets=('chosen',))
+async def check_option(ctx: ActionContext) -> str:
+    options = ctx.slots.get("options") or []
+    try:
+        n = int(ctx.slots.get("option"))
+    except (TypeError, ValueError):
+        return "out_of_range"
+    if not 1 <= n <= len(options):
+        return "out_of_range"
+    ctx.slots["chosen"] = options[n - 1]
+    return "ok"
+
+
+@action("check_payment", outcomes=("ok", "beyond_policy"))
+async def check_payment(ctx: ActionContext) -> str:
+    chosen = ctx.slots.get("chosen") or {}
+    if to_decimal(chosen.get("fare_difference", 0)) > PAYMENT_LIMIT:
+        return "beyond_policy"
+    return "ok"
+
+
+def _record_change(ctx: ActionContext, change: str, reference: str, replay: bool) -> None:
+    ctx.state["last_change"] = {
+        "change": change,
+        "flow_id": ctx.frame["id"],
+        "at": ctx.now.isoformat(),
+    }
+    ctx.event(
+        "change_executed",
+        change=change,
+        reference=mask(reference),
+        result="replay" if replay else "done",
+        flow_id=ctx.frame["id"],
+    )
+
+
+@action("rebook", outcomes=("done", "no_seats", "not_allowed"), sets=('new_segments', 'fee_charged', 'currency'))
+async def rebook(ctx: ActionContext) -> str:
+    b = await ctx.booking()
+    chosen = ctx.slots.get("chosen") or {}
+    option_id = chosen.get("option_id")
+    if not option_id:
+        return "not_allowed"
+    key = ctx.idempotency_key("rebook", option_id)
+    try:
+        result = await ctx.adapter.rebook(b.reference, option_id, key)
+    except NoSeatsAvailable:
+        return "no_seats"
+    except ChangeNotAllowed:
+        return "not_allowed"
+    except IdempotencyConflict as exc:
+        raise AdapterUnavailable("idempotency conflict") from exc
+    ctx.run.booking_cache = result.booking
+    ctx.slots["new_segments"] = [segment_dict(s) for s in result.booking.segments]
+    ctx.slots["fee_charged"] = str(result.fee_charged)
+    ctx.slots["currency"] = result.currency
+    _record_change(ctx, "rebook", b.reference, result.idempotent_replay)
+    return "done"
+
+
+# ---------------------------------------------------------------- cancel
+
+
+@action(
+    "cancel_terms",
+    outcomes=("disrupted", "refund", "fee_refund", "voucher"),
+    sets=('currency', 'total_paid', 'cancel_mode', 'refund_amount', 'cancel_fee', 'voucher_amount'),
+)
+async def cancel_terms(ctx: ActionContext) -> str:
+    b = await ctx.booking()
+    fare = b.fare
+    ctx.slots["currency"] = fare.currency
+    ctx.slots["total_paid"] = str(fare.total_paid)
+    if b.disrupted:
+        ctx.slots["cancel_mode"] = "eu261_refund"
+        ctx.slots["refund_amount"] = str(fare.total_paid)
+        return "disrupted"
+    if fare.refundable:
+        ctx.slots["cancel_mode"] = "fee_refund" if fare.cancel_fee > 0 else "refund"
+        ctx.slots["cancel_fee"] = str(fare.cancel_fee)
+        ctx.slots["refund_amount"] = str(max(fare.total_paid - fare.cancel_fee, Decimal("0")))
+        return ctx.slots["cancel_mode"]
+    ctx.slots["cancel_mode"] = "voucher"
+    ctx.slots["voucher_amount"] = str(fare.total_paid)
+    return "voucher"
+
+
+@action("cancel", outcomes=("done", "not_allowed"), sets=('refund_amount', 'voucher_amount', 'fee_charged', 'currency'))
+async def cancel(ctx: ActionContext) -> str:
+    b = await ctx.booking()
+    mode = ctx.slots.get("cancel_mode") or "refund"
+    key = ctx.idempotency_key("cancel", mode)
+    try:
+        result = await ctx.adapter.cancel(b.reference, mode, key)
+    except ChangeNotAllowed:
+        return "not_allowed"
+    except IdempotencyConflict as exc:
+        raise AdapterUnavailable("idempotency conflict") from exc
+    ctx.run.booking_cache = result.booking
+    ctx.slots["refund_amount"] = str(result.refund_amount)
+    ctx.slots["voucher_amount"] = str(result.voucher_amount)
+    ctx.slots["fee_charged"] = str(result.fee_charged)
+    ctx.slots["currency"] = result.currency
+    _record_change(ctx, "cancel", b.reference, result.idempotent_replay)
+    return "done"
+
+
+# ---------------------------------------------------------------- flight status
+
+STATUS_OUTCOMES = ("on_time", "delayed", "cancelled", "departed", "arrived", "not_found")
+
+
+def _status_outcome(s: FlightStatus) -> str:
+    if s.status == "scheduled":
+        est = s.estimated_departure
+        if est and est - s.scheduled_departure >= dt.timedelta(minutes=15):
+            return "delayed"
+        return "on_time"
+    return s.status
+
+
+@action("flight_status", outcomes=STATUS_OUTCOMES, sets=('status', 'status_query'))
+async def flight_status(ctx: ActionContext) -> str:
+    number = str(ctx.slots.get("flight_number") or "").upper().replace(" ", "")
+    date_value = ctx.slots.get("status_date") or ctx.run.entity("date")
+    try:
+        day = dt.date.fromisoformat(str(date_value)) if date_value else local_today(ctx.settings.hub, ctx.now)
+    except ValueError:
+        day = local_today(ctx.settings.hub, ctx.now)
+    try:
+        status = await ctx.adapter.flight_status(number, day)
+    except FlightNotFound:
+        ctx.slots["status_query"] = {"flight_number": number, "date": day.isoformat()}
+        return "not_found"
+    ctx.slots["status"] = status_dict(status)
+    return _status_outcome(status)
+
+
+@action("booking_flight_status", outcomes=STATUS_OUTCOMES, sets=('status', 'status_query'))
+async def booking_flight_status(ctx: ActionContext) -> str:
+    b = await ctx.booking()
+    upcoming = [s for s in b.segments if s.status not in ("flown",)] or list(b.segments)
+    seg = upcoming[0]
+    try:
+        status = await ctx.adapter.flight_status(seg.flight_number, local(seg.departure, seg.origin).date())
+    except FlightNotFound:
+        ctx.slots["status_query"] = {
+            "flight_number": seg.flight_number,
+            "date": local(seg.departure, seg.origin).date().isoformat(),
+        }
+        return "not_found"
+    ctx.slots["status"] = status_dict(status)
+    return _status_outcome(status)
+
+
+# ---------------------------------------------------------------- step-up one-time code
+
+
+def _otp_hash(conversation_id: str, code: str) -> str:
+    return hmac.new(conversation_id.encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+@action("send_otp", outcomes=("sent", "no_contact"), sets=('otp_hash', 'otp_tries', 'otp_expires'))
+async def send_otp(ctx: ActionContext) -> str:
+    from bot.dialogue.base import SideMessage
+
+    b = await ctx.booking()
+    if not b.contact_email:
+        return "no_contact"
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    ctx.slots["otp_hash"] = _otp_hash(ctx.run.turn.conversation_id, code)
+    ctx.slots["otp_tries"] = 0
+    ctx.slots["otp_expires"] = (ctx.now + OTP_TTL).isoformat()
+    text = ctx.run.text("otp_email").format(code=code, airline=ctx.settings.airline_name)
+    ctx.run.result.side_messages.append(SideMessage(channel="email", recipient=b.contact_email, text=text))
+    ctx.event("otp_sent", reference=mask(b.reference))
+    return "sent"
+
+
+@action("check_otp", outcomes=("ok", "wrong", "exhausted"), sets=('otp_tries',))
+async def check_otp(ctx: ActionContext) -> str:
+    code = str(ctx.slots.get("otp_code") or "")
+    expires = ctx.slots.get("otp_expires")
+    expired = not expires or ctx.now > dt.datetime.fromisoformat(expires)
+    good = not expired and hmac.compare_digest(
+        ctx.slots.get("otp_hash") or "", _otp_hash(ctx.run.turn.conversation_id, code)
+    )
+    if good:
+        ctx.slots.pop("otp_hash", None)
+        return "ok"
+    ctx.slots["otp_tries"] = int(ctx.slots.get("otp_tries") or 0) + 1
+    if ctx.slots["otp_tries"] >= OTP_TRIES or expired:
+        ctx.slots.pop("otp_hash", None)
+        return "exhausted"
+    return "wrong"
+
+
+def _step_up_enabled(run: Run) -> bool:
+    return bool(run.engine.settings.step_up_otp)
+
+
+CONDITIONS["settings.step_up_otp"] = _step_up_enabled
+CONDITIONS["disrupted"] = lambda run: bool(run.top_slots().get("disrupted"))

@@ -1,0 +1,957 @@
+"""The flow runtime: runs flows/*.yml over one understood message at a time.
+
+State (``Turn.state`` in, ``TurnResult.state`` out; JSON-able, see ``new_state``)::
+
+    {"v": 1,
+     "stack": [{"flow": "rebook", "id": "<uuid>", "step": "choose", "slots": {...},
+                "awaiting": true, "calling": false}, ...],      # the last frame is the one talking
+     "verified": {"reference": ..., "last_name": ..., "at": iso} | null,
+     "counters": {"misunderstandings": 0, "auth_failures": [iso, ...]},
+     "last_intents": ["rebook", "provide_info"],
+     "last_change": {"change": "rebook", "flow_id": ..., "at": iso} | null,
+     "carry": {"booking_reference": ...},                       # data given before a flow asked for it
+     "nlu_context": {"expecting": "option", "options": [...], "timezone": "Europe/Amsterdam"}}
+
+A frame ``awaiting`` input is parked on a collect or confirm step; ``calling`` means it waits for the frame above it
+(a ``call`` step). A frame above a parked frame that is not calling is a digression: when it finishes, the parked
+frame asks its question again ("answer it and return").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import logging
+import re
+import unicodedata
+import uuid
+from typing import Any
+
+from bot.dialogue import formatting as fmt
+from bot.dialogue.actions import (
+    ACTIONS,
+    CONDITIONS,
+    ActionContext,
+    is_verified,
+    options_context,
+)
+from bot.dialogue.base import Button, DialogueEngine, HandoffRequest, Reply, Turn, TurnResult
+from bot.dialogue.loader import (
+    END,
+    ActionStep,
+    BranchStep,
+    CallStep,
+    CollectStep,
+    ConfirmStep,
+    EndStep,
+    Flow,
+    FlowSet,
+    HandoffStep,
+    SayStep,
+    SwitchStep,
+)
+from bot.nlu.base import FALLBACK_INTENT, Parse
+from bot.reservations.base import AdapterUnavailable, Booking, BookingNotFound, ReservationError
+from bot.settings import SUPPORTED_LANGUAGES, Settings
+
+log = logging.getLogger(__name__)
+
+STATE_VERSION = 1
+INFO_INTENTS = ("greet", "help", "thanks", "crisis_info", "baggage", "refund_status", "complaint", "out_of_scope")
+# intents that never count as a raw answer ("cancel" is six letters, like a booking reference)
+CONTROL_INTENTS = ("rebook", "cancel", "flight_status", "request_human", "stop", "help", "affirm", "deny", "greet",
+                   "thanks", "crisis_info", "baggage", "refund_status", "complaint")
+MAX_STEPS_PER_TURN = 200
+LAST_CHANGE_TTL = dt.timedelta(hours=1)
+PRIVATE_SLOTS = ("last_name", "otp_code", "otp_hash", "otp_expires", "otp_tries")
+
+_REF = re.compile(r"[A-Z0-9]{6}")
+_NAME = re.compile(r"[^\W\d_]+(?:[ '\u2019-][^\W\d_]+){0,3}")
+_FLIGHT = re.compile(r"([A-Z]{2}|[A-Z]\d|\d[A-Z])\s?(\d{1,4})")
+_TIME = re.compile(r"\b([01]?\d|2[0-3])[:.h]([0-5]\d)\b")
+_OTP = re.compile(r"\d{6}")
+
+
+_CALLED = object()  # _run_frame pushed a frame (call or switch): run the new top frame
+
+
+class HandedOff(Exception):
+    pass
+
+
+def new_state() -> dict[str, Any]:
+    return {
+        "v": STATE_VERSION,
+        "stack": [],
+        "verified": None,
+        "counters": {"misunderstandings": 0, "auth_failures": []},
+        "last_intents": [],
+        "last_change": None,
+        "carry": {},
+        "nlu_context": {},
+    }
+
+
+def _norm(text: str) -> str:
+    """Lower case, no accents, single spaces: for matching phrases."""
+    t = unicodedata.normalize("NFKD", text.casefold())
+    t = "".join(c for c in t if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w:]+", " ", t).split())
+
+
+@functools.lru_cache(maxsize=2048)
+def _phrase_pattern(phrase: str) -> re.Pattern[str] | None:
+    """A shortcut phrase from the flows, as a whole-words pattern over normalised text (cached: flows are static)."""
+    p = _norm(phrase)
+    return re.compile(rf"(^|\s){re.escape(p)}($|\s)") if p else None
+
+
+class _Vars(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+class Run:
+    """Everything about one turn: the state being changed and the result being built."""
+
+    def __init__(self, engine: FlowEngine, turn: Turn, state: dict[str, Any], language: str) -> None:
+        self.engine = engine
+        self.flows = engine.flows
+        self.turn = turn
+        self.parse: Parse = turn.parse
+        self.state = state
+        self.language = language
+        self.result = TurnResult()
+        self.booking_cache: Booking | None = None
+        self.steps_run = 0
+        self.prefill = True  # the message's data may still fill steps that are about to ask
+
+    # ------------------------------------------------------------ frames
+    @property
+    def stack(self) -> list[dict[str, Any]]:
+        return self.state["stack"]
+
+    def top(self) -> dict[str, Any] | None:
+        return self.stack[-1] if self.stack else None
+
+    def top_slots(self) -> dict[str, Any]:
+        top = self.top()
+        return top["slots"] if top else {}
+
+    def flow_of(self, frame: dict[str, Any]) -> Flow:
+        return self.flows[frame["flow"]]
+
+    def index_of(self, frame: dict[str, Any]) -> int:
+        step = frame.get("step")
+        flow = self.flow_of(frame)
+        if isinstance(step, str) and step.startswith("#"):
+            return int(step[1:])
+        if isinstance(step, str) and step in flow.ids:
+            return flow.ids[step]
+        return len(flow.steps)
+
+    def set_index(self, frame: dict[str, Any], index: int) -> None:
+        flow = self.flow_of(frame)
+        frame["step"] = flow.step_id(index) if index < len(flow.steps) else "#end"
+
+    def step_of(self, frame: dict[str, Any]) -> Any | None:
+        i = self.index_of(frame)
+        steps = self.flow_of(frame).steps
+        return steps[i] if 0 <= i < len(steps) else None
+
+    # ------------------------------------------------------------ parse helpers
+    def entity(self, name: str) -> Any | None:
+        value = self.parse.first(name)
+        return value if value not in (None, "") else None
+
+    @property
+    def intent(self) -> str:
+        return self.parse.intent.name
+
+    @property
+    def confident(self) -> bool:
+        return self.intent != FALLBACK_INTENT and self.parse.intent.confidence >= self.engine.settings.nlu_threshold
+
+    def raw_ok(self) -> bool:
+        return not self.confident or self.intent not in CONTROL_INTENTS
+
+    # ------------------------------------------------------------ replies
+    def text(self, key: str, flow: str | None = None) -> str:
+        t = self.flows.response(key, self.language, flow)
+        if t is None:
+            log.error("missing response %s", key)
+            return key
+        return t
+
+    def say(
+        self, key: str | None, frame: dict[str, Any] | None = None, *, kind: str = "text",
+        buttons: tuple[Button, ...] = ()
+    ) -> None:
+        if not key:
+            return
+        frame = frame if frame is not None else self.top()
+        flow = frame["flow"] if frame else None
+        template = self.text(key, flow)
+        try:
+            text = template.format_map(self.variables(frame))
+        except (ValueError, IndexError, KeyError, AttributeError):
+            text = template
+        self.result.replies.append(Reply(text=text.strip(), buttons=buttons, kind=kind))
+
+    def variables(self, frame: dict[str, Any] | None) -> _Vars:
+        lang = self.language
+        slots = frame["slots"] if frame else {}
+        s = self.engine.settings
+
+        def t(key: str) -> str:
+            return self.text(key, frame["flow"] if frame else None)
+
+        v = _Vars(airline=s.airline_name, languages=self.text("language_list"))
+        verified = self.state.get("verified") or {}
+        v["reference"] = slots.get("booking_reference") or verified.get("reference") or ""
+        try:
+            if slots.get("current_segments"):
+                v["itinerary"] = fmt.itinerary(slots["current_segments"], lang)
+            if slots.get("new_segments"):
+                v["new_itinerary"] = fmt.itinerary(slots["new_segments"], lang)
+            if slots.get("options"):
+                v["options"] = fmt.options_list(slots["options"], lang, t)
+                v["option_count"] = str(len(slots["options"]))
+            chosen = slots.get("chosen")
+            if chosen:
+                v["chosen"] = fmt.itinerary(chosen["segments"], lang)
+                v["fee_note"] = fmt.fee_note(chosen, lang, t)
+            if slots.get("travel_date") and slots["travel_date"] != "asap":
+                v["travel_date"] = fmt.fmt_date(slots["travel_date"], lang)
+            cur = slots.get("currency") or "EUR"
+            for name in ("refund_amount", "voucher_amount", "cancel_fee", "fee_charged", "total_paid"):
+                if slots.get(name) is not None:
+                    v[name] = fmt.fmt_money(slots[name], cur, lang)
+            st = slots.get("status")
+            if st:
+                v["flight"] = st["flight_number"]
+                v["origin"] = fmt.place(st["origin"])
+                v["destination"] = fmt.place(st["destination"])
+                v["status_day"] = fmt.fmt_day(st["scheduled_departure"], st["origin"], lang)
+                v["departure"] = fmt.fmt_time(st["scheduled_departure"], st["origin"], lang)
+                v["arrival"] = fmt.fmt_time(st["scheduled_arrival"], st["destination"], lang)
+                v["new_departure"] = fmt.fmt_time(st["estimated_departure"] or st["scheduled_departure"],
+                                                  st["origin"], lang)
+                v["new_arrival"] = fmt.fmt_time(st["estimated_arrival"] or st["scheduled_arrival"],
+                                                st["destination"], lang)
+            q = slots.get("status_query")
+            if q:
+                v["flight"] = v.get("flight") or q["flight_number"]
+                v["status_date"] = fmt.fmt_date(q["date"], lang)
+            if "otp_tries" in slots:
+                v["tries_left"] = str(max(0, 3 - int(slots.get("otp_tries") or 0)))
+        except (KeyError, TypeError, ValueError) as exc:  # a broken slot must not break the reply
+            log.warning("cannot format variables: %s", type(exc).__name__)
+        v["group_size"] = str(s.group_handoff_size)
+        return v
+
+    def ask(self, frame: dict[str, Any], *, prefix: str | None = None) -> None:
+        """Say the question of the step the frame is parked on (again)."""
+        step = self.step_of(frame)
+        if prefix:
+            self.say(prefix, frame)
+        if isinstance(step, CollectStep):
+            buttons: tuple[Button, ...] = ()
+            if step.expects == "option":
+                buttons = tuple(Button(str(i), str(i)) for i in range(1, len(frame["slots"].get("options") or []) + 1))
+            elif step.choices:
+                buttons = tuple(
+                    Button(self.text(c.label, frame["flow"]), str(i)) for i, c in enumerate(step.choices, start=1)
+                )
+            self.say(step.ask, frame, buttons=buttons)
+            if step.choices:
+                lines = [f"{i}. {self.text(c.label, frame['flow'])}" for i, c in enumerate(step.choices, start=1)]
+                last = self.result.replies.pop()
+                self.result.replies.append(Reply(last.text + "\n" + "\n".join(lines), last.buttons, last.kind))
+        elif isinstance(step, ConfirmStep):
+            yes, no = self.text("button_yes"), self.text("button_no")
+            self.say(step.confirm, frame, buttons=(Button(yes, yes), Button(no, no)))
+
+    async def verified_booking(self) -> Booking:
+        if self.booking_cache is not None:
+            return self.booking_cache
+        v = self.state.get("verified") or {}
+        if not is_verified(self.state, self.turn.now):
+            raise BookingNotFound("no verified booking")
+        self.booking_cache = await self.engine.adapter.find_booking(v["reference"], v.get("last_name", ""))
+        return self.booking_cache
+
+    def summary(self, reason: str) -> str:
+        parts = [f"reason={reason}"]
+        frames = [f for f in self.stack if f.get("flow") in self.flows]
+        if frames:
+            parts.append("flows=" + ">".join(f"{f['flow']}@{f.get('step')}" for f in frames))
+        verified = self.state.get("verified") or {}
+        slots: dict[str, Any] = {}
+        for f in frames:
+            slots.update(f.get("slots") or {})
+        ref = slots.get("booking_reference") or verified.get("reference")
+        if ref:
+            parts.append(f"booking={ref}" + ("" if verified.get("reference") == ref else " (not verified)"))
+        if slots.get("travel_date"):
+            parts.append(f"travel_date={slots['travel_date']}")
+        if slots.get("chosen"):
+            segs = slots["chosen"]["segments"]
+            parts.append(
+                "chosen=" + "+".join(s["flight_number"] for s in segs) + " "
+                + fmt.fmt_datetime(segs[0]["departure"], segs[0]["origin"], "en")
+            )
+        if slots.get("cancel_mode"):
+            parts.append(f"cancel_mode={slots['cancel_mode']}")
+        if slots.get("flight_number"):
+            parts.append(f"flight={slots['flight_number']}")
+        parts.append("intents=" + ">".join(self.state.get("last_intents", [])[-5:]))
+        parts.append(f"language={self.language}")
+        return "; ".join(parts)
+
+
+class FlowEngine(DialogueEngine):
+    def __init__(self, settings: Settings, adapter: Any, flows: FlowSet) -> None:
+        self.settings = settings
+        self.adapter = adapter
+        self.flows = flows
+
+    # ================================================================ entry point
+    async def handle(self, turn: Turn) -> TurnResult:
+        state = self._safe_state(turn.state)
+        language = turn.language if turn.language in SUPPORTED_LANGUAGES else self.settings.default_language
+        if "unsupported_language" in turn.parse.flags:
+            language = "en"
+        run = Run(self, turn, state, language)
+        try:
+            await self._turn(run)
+        except HandedOff:
+            pass
+        except AdapterUnavailable:
+            log.warning("reservation system unavailable; handing off")
+            self._handoff(run, "adapter_error", "adapter_error")
+        except ReservationError as exc:
+            log.warning("reservation error %s; handing off", type(exc).__name__)
+            self._handoff(run, "adapter_error", "adapter_error")
+        except Exception:
+            log.exception("dialogue failure; handing off")
+            run.state = self._safe_state(turn.state)  # nothing of this turn's half-done work
+            run.result = TurnResult()
+            self._handoff(run, "internal_error", "handoff_generic")
+        return self._finish(run)
+
+    def _safe_state(self, raw: Any) -> dict[str, Any]:
+        try:
+            return self._load_state(raw)
+        except Exception:  # a broken stored state starts afresh rather than failing
+            log.warning("unreadable dialogue state; starting afresh")
+            return new_state()
+
+    def _load_state(self, raw: Any) -> dict[str, Any]:
+        if not isinstance(raw, dict) or raw.get("v") != STATE_VERSION:
+            return new_state()
+        state = json.loads(json.dumps(raw))  # a private copy (the state is JSON by contract)
+        base = new_state()
+        for key, value in base.items():
+            if not isinstance(state.get(key), type(value)) and key not in ("verified", "last_change"):
+                state[key] = value
+        counters = state["counters"]
+        try:
+            counters["misunderstandings"] = int(counters.get("misunderstandings") or 0)
+        except (TypeError, ValueError):
+            counters["misunderstandings"] = 0
+        if not isinstance(counters.get("auth_failures"), list):
+            counters["auth_failures"] = []
+        good = []
+        for frame in state["stack"]:
+            if (
+                not isinstance(frame, dict)
+                or frame.get("flow") not in self.flows
+                or not isinstance(frame.get("slots"), dict)
+            ):
+                good = []  # a frame from content that no longer exists: start afresh
+                break
+            frame.setdefault("id", uuid.uuid4().hex)
+            frame.setdefault("awaiting", False)
+            frame.setdefault("calling", False)
+            good.append(frame)
+        state["stack"] = good
+        return state
+
+    def _finish(self, run: Run) -> TurnResult:
+        state = run.state
+        state["nlu_context"] = self._nlu_context(run)
+        run.result.state = state
+        if not run.result.replies:
+            run.say("anything_else")
+        return run.result
+
+    def _nlu_context(self, run: Run) -> dict[str, Any]:
+        top = run.top()
+        if not top or not top.get("awaiting"):
+            return {}
+        step = run.step_of(top)
+        ctx: dict[str, Any] = {"flow": top["flow"]}
+        if isinstance(step, ConfirmStep):
+            ctx["expecting"] = "confirmation"
+        elif isinstance(step, CollectStep):
+            ctx["expecting"] = step.expects
+            if step.expects == "option":
+                options = top["slots"].get("options") or []
+                ctx["options"] = options_context(options)
+                if options:
+                    ctx["timezone"] = str(fmt.airport_tz(options[0]["segments"][0]["origin"]))
+            elif step.choices:
+                ctx["expecting"] = "option"
+                ctx["options"] = [{"index": i, "value": c.value} for i, c in enumerate(step.choices, start=1)]
+        return ctx
+
+    # ================================================================ one turn
+    async def _turn(self, run: Run) -> None:
+        state, parse = run.state, run.parse
+        intents = state["last_intents"]
+        intents.append(parse.intent.name)
+        del intents[:-8]
+        if "unsupported_language" in parse.flags:
+            run.result.events.append({"action": "flag_language"})
+        if "angry" in parse.flags:
+            self._handoff(run, "angry", "handoff_angry", priority=1)
+            return
+        confident = run.confident
+        intent = run.intent
+        if confident and intent == "request_human":
+            self._handoff(run, "request_human", "handoff_request")
+            return
+        if confident and intent == "stop":
+            self._stop(run)
+            return
+        top = run.top()
+        if top is not None and top.get("awaiting"):
+            await self._continue(run)
+            return
+        if top is not None:  # a frame not parked (should not happen): resume it
+            await self._run(run)
+            return
+        await self._idle(run)
+
+    def _understood(self, run: Run) -> None:
+        run.state["counters"]["misunderstandings"] = 0
+
+    def _misunderstood(self, run: Run) -> bool:
+        """Count a miss; True when this was the second in a row (the conversation was handed off)."""
+        counters = run.state["counters"]
+        counters["misunderstandings"] = int(counters.get("misunderstandings") or 0) + 1
+        if counters["misunderstandings"] >= 2:
+            self._handoff(run, "misunderstood", "handoff_misunderstood")
+            return True
+        return False
+
+    def _stop(self, run: Run) -> None:
+        self._understood(run)
+        if run.stack:
+            for frame in reversed(run.stack):
+                self._finished_event(run, frame, "stopped")
+            run.state["stack"] = []
+            run.state["carry"] = {}
+            run.say("stopped")
+        else:
+            run.say("stopped_idle")
+
+    async def _idle(self, run: Run) -> None:
+        """No flow is active: start one, answer, or ask what the passenger wants."""
+        intent, state = run.intent, run.state
+        if not run.confident and (run.entity("flight_number") or run.entity("booking_reference")):
+            intent = "provide_info"  # unsure what they want, but they gave us data we can use
+        elif not run.confident:
+            if "unsupported_language" in run.parse.flags:
+                run.say("unsupported_language")
+                return
+            if not self._misunderstood(run):
+                run.say("clarify")
+            return
+        self._understood(run)
+        flow_name = self.flows.by_intent.get(intent)
+        if flow_name and not self.flows[flow_name].internal:
+            await self._start(run, flow_name)
+            return
+        if intent == "affirm" and self._recent_change(run):
+            run.say("already_done")
+            return
+        if intent in INFO_INTENTS:
+            run.say(f"intent_{intent}")
+            return
+        if intent in ("provide_info", "choose_option", "affirm", "deny"):
+            if run.entity("flight_number") and "flight_status" in self.flows:
+                await self._start(run, "flight_status")
+                return
+            carry = {k: run.entity(k) for k in ("booking_reference", "last_name") if run.entity(k)}
+            if carry:
+                state["carry"] = {**state.get("carry", {}), **carry}
+                run.say("what_to_do_with_booking")
+                return
+            if intent == "deny":
+                run.say("stopped_idle")
+                return
+        run.say("intent_help")
+
+    def _recent_change(self, run: Run) -> bool:
+        last = run.state.get("last_change")
+        if not isinstance(last, dict):
+            return False
+        try:
+            return run.turn.now - dt.datetime.fromisoformat(last["at"]) < LAST_CHANGE_TTL
+        except (KeyError, TypeError, ValueError):
+            return False
+
+    # ================================================================ flows
+    def _new_frame(self, run: Run, flow_name: str, slots: dict[str, Any] | None = None) -> dict[str, Any]:
+        frame = {
+            "flow": flow_name,
+            "id": uuid.uuid4().hex,
+            "step": "#0",
+            "slots": dict(slots or {}),
+            "awaiting": False,
+            "calling": False,
+        }
+        run.result.events.append({"action": "flow_started", "flow": flow_name, "flow_id": frame["id"]})
+        return frame
+
+    def _finished_event(self, run: Run, frame: dict[str, Any], outcome: str) -> None:
+        run.result.events.append(
+            {"action": "flow_finished", "flow": frame["flow"], "flow_id": frame["id"], "outcome": outcome}
+        )
+
+    async def _start(self, run: Run, flow_name: str, *, replace: bool = False) -> None:
+        if replace:
+            for frame in run.stack:
+                for k, val in frame["slots"].items():
+                    if k in ("booking_reference", "last_name", "flight_number"):
+                        run.state["carry"][k] = val
+                self._finished_event(run, frame, "abandoned")
+            run.state["stack"] = []
+        run.stack.append(self._new_frame(run, flow_name))
+        await self._run(run)
+
+    def _goto(self, run: Run, frame: dict[str, Any], target: str | None, current: int) -> bool:
+        """Move the frame; False when the target ends the flow. Going back clears the slots collected on the way."""
+        if target is None:
+            run.set_index(frame, current + 1)
+            return True
+        if target == END:
+            return False
+        flow = run.flow_of(frame)
+        index = flow.ids[target]
+        if index <= current:  # going back: ask again rather than reuse what this message said
+            run.prefill = False
+            for step in flow.steps[index : current + 1]:
+                if isinstance(step, CollectStep):
+                    frame["slots"].pop(step.collect, None)
+        run.set_index(frame, index)
+        return True
+
+    async def _run(self, run: Run, ended: str | None = None) -> None:
+        """Run the top frame until it waits for the passenger, and pop finished frames.
+
+        ``ended``: the top frame has just finished with this outcome.
+        """
+        while run.stack:
+            if ended is None:
+                outcome = await self._run_frame(run, run.stack[-1])
+                if outcome is _CALLED:
+                    continue
+                if outcome is None:  # parked, waiting for the passenger
+                    return
+            else:
+                outcome, ended = ended, None
+            while True:  # the frame finished: pop it and let its caller go on
+                finished = run.stack.pop()
+                self._finished_event(run, finished, outcome)
+                if not run.stack:
+                    self._understood(run)
+                    run.state["carry"] = {}
+                    return
+                parent = run.stack[-1]
+                if parent.get("calling"):
+                    parent["calling"] = False
+                    step = run.step_of(parent)
+                    targets = step.targets() if step is not None else {}
+                    target = targets.get(outcome, targets.get("*"))
+                    if self._goto(run, parent, target, run.index_of(parent)):
+                        break  # the caller continues
+                    continue  # the caller ends too, with the same outcome
+                if parent.get("awaiting"):  # a digression finished: ask the parked question again
+                    run.ask(parent, prefix="back_to_flow")
+                    return
+                break
+
+    async def _run_frame(self, run: Run, frame: dict[str, Any]) -> Any:
+        """Execute steps of one frame: its outcome when it ended, None when parked, _CALLED when it pushed a frame."""
+        flow = run.flow_of(frame)
+        frame["awaiting"] = False
+        while True:
+            run.steps_run += 1
+            if run.steps_run > MAX_STEPS_PER_TURN:
+                raise RuntimeError(f"flow {flow.name} loops")
+            i = run.index_of(frame)
+            if i >= len(flow.steps):
+                return "done"
+            step = flow.steps[i]
+            if isinstance(step, CollectStep):
+                slots = frame["slots"]
+                if slots.get(step.collect) is None:
+                    value = self._prefill(run, step)
+                    if value is None:
+                        run.ask(frame)
+                        frame["awaiting"] = True
+                        return None
+                    slots[step.collect] = value
+                outcome = "ok"
+                if step.validate_:
+                    outcome = await self._action(run, frame, step.validate_, {})
+                if outcome in step.invalid:
+                    slots.pop(step.collect, None)
+                    run.say(step.invalid[outcome], frame)
+                    run.ask(frame)
+                    frame["awaiting"] = True
+                    return None
+                targets = step.targets()
+                if outcome in targets:
+                    if not self._goto(run, frame, targets[outcome], i):
+                        return outcome
+                elif "*" in targets:
+                    if not self._goto(run, frame, targets["*"], i):
+                        return "done"
+                else:
+                    run.set_index(frame, i + 1)
+            elif isinstance(step, ActionStep):
+                outcome = await self._action(run, frame, step.action, step.with_)
+                targets = step.targets()
+                target = targets.get(outcome, targets.get("*"))
+                if not self._goto(run, frame, target, i):
+                    return outcome
+            elif isinstance(step, ConfirmStep):
+                run.ask(frame)
+                frame["awaiting"] = True
+                return None
+            elif isinstance(step, SayStep):
+                run.say(step.say, frame)
+                if not self._goto(run, frame, step.targets().get("*"), i):
+                    return "done"
+            elif isinstance(step, BranchStep):
+                target = None
+                for case in step.branch:
+                    if case.if_ is None:
+                        target = case.else_
+                        break
+                    if self._condition(run, frame, case.if_):
+                        target = case.goto
+                        break
+                if not self._goto(run, frame, target, i):
+                    return "done"
+            elif isinstance(step, CallStep):
+                frame["calling"] = True
+                run.stack.append(self._new_frame(run, step.call))
+                return _CALLED
+            elif isinstance(step, SwitchStep):
+                run.say(step.say, frame)
+                run.stack.pop()
+                self._finished_event(run, frame, f"switch:{step.switch}")
+                run.stack.append(self._new_frame(run, step.switch, step.with_))
+                return _CALLED
+            elif isinstance(step, HandoffStep):
+                self._handoff(run, step.handoff, step.say or "handoff_generic", priority=step.priority, frame=frame)
+                raise HandedOff
+            elif isinstance(step, EndStep):
+                run.say(step.end, frame)
+                return step.outcome
+
+    async def _action(self, run: Run, frame: dict[str, Any], name: str, args: dict[str, Any]) -> str:
+        spec = ACTIONS[name]
+        return await spec.fn(ActionContext(run=run, frame=frame, args=args))
+
+    def _condition(self, run: Run, frame: dict[str, Any], expr: str) -> bool:
+        expr = expr.strip()
+        negate = expr.startswith("not ")
+        if negate:
+            expr = expr[4:].strip()
+        m = re.match(r"^([\w.]+)\s*(==|!=)\s*['\"]?([\w.-]*)['\"]?$", expr)
+        if m:
+            name, op, literal = m.groups()
+            value = self._name_value(run, frame, name)
+            result = (str(value) == literal) if op == "==" else (str(value) != literal)
+        else:
+            result = bool(self._name_value(run, frame, expr))
+        return not result if negate else result
+
+    def _name_value(self, run: Run, frame: dict[str, Any], name: str) -> Any:
+        if name in CONDITIONS:
+            return CONDITIONS[name](run)
+        if name.startswith("given."):
+            key = name[6:]
+            return run.entity(key) is not None or run.state.get("carry", {}).get(key) is not None
+        if name.startswith("settings."):
+            return getattr(self.settings, name[9:], None)
+        return frame["slots"].get(name)
+
+    # ================================================================ answers to a parked step
+    def _prefill(self, run: Run, step: CollectStep) -> Any | None:
+        """A value the passenger already gave (in this message or earlier) for a step about to ask."""
+        if step.expects in ("option", "choice", "otp", "confirmation") or not run.prefill:
+            return None
+        carry = run.state.get("carry") or {}
+        value = self._extract(run, step, run.stack[-1], strict=True)
+        if value is None and carry.get(step.collect) is not None:
+            value = carry.pop(step.collect)
+        return value
+
+    def _extract(self, run: Run, step: CollectStep, frame: dict[str, Any], *, strict: bool) -> Any | None:
+        """The value this message gives for ``step``; ``strict`` ignores bare text (for prefill and corrections)."""
+        parse = run.parse
+        text = parse.text.strip()
+        normalized = _norm(text[:500]) if step.shortcuts else ""
+        for value, per_language in step.shortcuts.items():
+            for phrases in per_language.values():
+                for phrase in phrases:
+                    pattern = _phrase_pattern(phrase)
+                    if pattern is not None and pattern.search(normalized):
+                        return value
+        exp = step.expects
+        entity = step.entity or exp
+        if exp == "booking_reference":
+            value = run.entity(entity)
+            if value:
+                return re.sub(r"\s", "", str(value)).upper()
+            cleaned = re.sub(r"\s", "", text).upper()
+            if not strict and step.accept_raw and run.raw_ok() and _REF.fullmatch(cleaned):
+                return cleaned
+            return None
+        if exp == "last_name":
+            value = run.entity(entity)
+            if value:
+                return str(value).strip()
+            if (
+                not strict
+                and step.accept_raw
+                and run.raw_ok()
+                and _NAME.fullmatch(text)
+                and not run.entity("booking_reference")
+            ):
+                return text
+            return None
+        if exp == "date":
+            value = run.entity(entity)
+            try:
+                return dt.date.fromisoformat(str(value)).isoformat() if value else None
+            except ValueError:
+                return None
+        if exp == "flight_number":
+            value = run.entity(entity)
+            if value:
+                return re.sub(r"\s", "", str(value)).upper()
+            if strict:
+                return None
+            m = _FLIGHT.fullmatch(text.upper())
+            if m:
+                return m.group(1) + m.group(2)
+            if re.fullmatch(r"\d{3,4}", text):  # "1233": the airline's own flight (not "2", an option)
+                return self.settings.airline_code + text
+            return None
+        if exp == "option":
+            return self._extract_option(run, frame, strict=strict)
+        if exp == "choice":
+            n = run.entity("option")
+            if n is None and not strict and re.fullmatch(r"\d", text):
+                n = int(text)
+            if n is not None:
+                try:
+                    n = int(n)
+                except (TypeError, ValueError):
+                    n = 0
+                if 1 <= n <= len(step.choices):
+                    return step.choices[n - 1].value
+                return None
+            if run.confident:
+                for c in step.choices:
+                    if run.intent in c.intents:
+                        return c.value
+            return None
+        if exp == "otp":
+            digits = re.sub(r"[\s-]", "", text)
+            return digits if _OTP.fullmatch(digits) else None
+        return None
+
+    def _extract_option(self, run: Run, frame: dict[str, Any], *, strict: bool) -> int | None:
+        options = frame["slots"].get("options") or []
+        value = run.entity("option")
+        if value is not None:
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                pass
+        ctx = options_context(options)
+        flights = [str(f).upper().replace(" ", "") for f in run.parse.entity_values("flight_number")]
+        if not flights:
+            flights = [m.group(1) + m.group(2) for m in _FLIGHT.finditer(run.parse.text.upper())]
+        for f in flights:
+            for o in ctx:
+                if f in o["flight_numbers"]:
+                    return o["index"]
+        for m in _TIME.finditer(run.parse.text):
+            hhmm = f"{int(m.group(1)):02d}:{m.group(2)}"
+            for o in ctx:
+                if o["departure_local"] == hhmm:
+                    return o["index"]
+        if not strict:
+            m = re.fullmatch(r"\s*#?(\d{1,2})\s*[.)]?\s*", run.parse.text)
+            if m:
+                return int(m.group(1))
+        return None
+
+    async def _continue(self, run: Run) -> None:
+        """The top frame waits for an answer: take it, or handle what the passenger said instead."""
+        frame = run.stack[-1]
+        step = run.step_of(frame)
+        if step is None:
+            frame["awaiting"] = False
+            await self._run(run)
+            return
+        unsupported = "unsupported_language" in run.parse.flags
+        on_stack = {f["flow"] for f in run.stack}
+        # 1. another flow: change of mind ("just cancel it") or a question to answer first ("is KL1233 on time?")
+        flow_name = self.flows.by_intent.get(run.intent) if run.confident and not unsupported else None
+        picks_choice = isinstance(step, CollectStep) and any(run.intent in c.intents for c in step.choices)
+        if flow_name and flow_name not in on_stack and not self.flows[flow_name].internal and not picks_choice:
+            self._understood(run)
+            if self.flows[flow_name].digression:
+                run.stack.append(self._new_frame(run, flow_name))
+                await self._run(run)
+            else:
+                run.say("change_of_mind")
+                await self._start(run, flow_name, replace=True)
+            return
+        # 2. a correction of something given earlier ("no, it's KL1235", "tomorrow instead")
+        if not unsupported and await self._correction(run, frame):
+            return
+        # 3. the answer to the question
+        if isinstance(step, CollectStep):
+            value = self._extract(run, step, frame, strict=False)
+            if value is not None:
+                self._understood(run)
+                frame["slots"][step.collect] = value
+                frame["awaiting"] = False
+                await self._run(run)
+                return
+            for entity, target in step.instead.items():
+                other = run.entity(entity)
+                if other is None and entity == "booking_reference" and run.raw_ok():
+                    cleaned = re.sub(r"\s", "", run.parse.text).upper()
+                    other = cleaned if _REF.fullmatch(cleaned) else None
+                if other is not None:
+                    self._understood(run)
+                    run.state["carry"][entity] = str(other).upper() if entity == "booking_reference" else other
+                    frame["awaiting"] = False
+                    self._goto(run, frame, target, run.index_of(frame))
+                    await self._run(run)
+                    return
+        elif isinstance(step, ConfirmStep) and run.confident and run.intent in ("affirm", "deny"):
+            self._understood(run)
+            frame["awaiting"] = False
+            i = run.index_of(frame)
+            if run.intent == "affirm":
+                if not self._goto(run, frame, step.targets().get("*"), i):
+                    await self._run(run, ended="done")
+                    return
+            elif step.on_no is None or not self._goto(run, frame, step.on_no, i):
+                run.say("nothing_changed", frame)
+                await self._run(run, ended="declined")
+                return
+            await self._run(run)
+            return
+        # 4. something else instead
+        if unsupported:
+            run.say("unsupported_language")
+            run.ask(frame)
+            return
+        intent = run.intent
+        if run.confident:
+            if flow_name and flow_name in on_stack:  # "I want to rebook" while rebooking: ask again
+                self._understood(run)
+                run.ask(frame)
+                return
+            if intent in INFO_INTENTS:
+                self._understood(run)
+                run.say(f"intent_{intent}" if intent not in ("greet", "thanks") else f"intent_{intent}_short")
+                run.ask(frame)
+                return
+        # a digression that cannot use the answer: maybe the flow below it can
+        if len(run.stack) > 1 and not run.stack[-2].get("calling") and run.stack[-2].get("awaiting"):
+            run.stack.pop()
+            self._finished_event(run, frame, "abandoned")
+            await self._continue(run)
+            return
+        if self._misunderstood(run):
+            return
+        if isinstance(step, CollectStep) and step.reask:
+            run.say(step.reask, frame)
+            if step.expects == "option" or step.choices:
+                run.ask(frame)
+        else:
+            run.ask(frame, prefix="not_understood")
+
+    async def _correction(self, run: Run, frame: dict[str, Any]) -> bool:
+        flow = run.flow_of(frame)
+        current = run.index_of(frame)
+        # a different booking reference: start this flow again for that booking
+        ref = run.entity("booking_reference")
+        verified = run.state.get("verified") or {}
+        uses_identify = any(isinstance(s, CallStep) and s.call == "identify" for s in flow.steps)
+        if ref and uses_identify and verified.get("reference") and str(ref).upper() != verified["reference"]:
+            run.state["verified"] = None
+            run.booking_cache = None
+            run.state["carry"] = {"booking_reference": str(ref).upper()}
+            if run.entity("last_name"):
+                run.state["carry"]["last_name"] = run.entity("last_name")
+            self._understood(run)
+            run.say("correction_ack", frame)
+            for f in reversed(run.stack):
+                self._finished_event(run, f, "restarted")
+            name = run.stack[0]["flow"]
+            run.state["stack"] = []
+            run.stack.append(self._new_frame(run, name))
+            await self._run(run)
+            return True
+        for index, step in enumerate(flow.steps[:current]):
+            if not isinstance(step, CollectStep) or frame["slots"].get(step.collect) is None:
+                continue
+            value = self._extract(run, step, frame, strict=True)
+            if value is None or value == frame["slots"].get(step.collect):
+                continue
+            for later in flow.steps[index:]:
+                if isinstance(later, CollectStep):
+                    frame["slots"].pop(later.collect, None)
+            frame["slots"][step.collect] = value
+            run.set_index(frame, index)
+            frame["awaiting"] = False
+            self._understood(run)
+            run.say("correction_ack", frame)
+            await self._run(run)
+            return True
+        return False
+
+    # ================================================================ handoff
+    def _handoff(
+        self, run: Run, reason: str, say: str, *, priority: int = 0, frame: dict[str, Any] | None = None
+    ) -> None:
+        if run.result.handoff is not None:
+            return
+        summary = run.summary(reason)
+        run.say(say, frame if frame is not None else run.top(), kind="handoff")
+        run.result.handoff = HandoffRequest(reason=reason, summary=summary, priority=priority)
+        run.result.events.append({"action": "handoff", "reason": reason})
+        for f in reversed(run.stack):
+            self._finished_event(run, f, "handoff")
+        run.state["stack"] = []
+        run.state["carry"] = {}
+        run.state["counters"]["misunderstandings"] = 0
+

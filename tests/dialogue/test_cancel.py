@@ -1,0 +1,123 @@
+"""Cancel: what the fare allows, the EU261 choice, confirmation, idempotency."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.dialogue.conftest import LANGUAGES, expecting, said, text_of
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_cancel_refundable_fare_in_every_language(chat, airline, flows, language):
+    c = chat(language)
+    await c.w("cancel", "cancel")
+    r = await c.identify()
+    assert said(flows, r, "confirm_cancel_refund", language)
+    assert "240" in text_of(r)
+    assert expecting(r) == "confirmation"
+    assert airline.bookings["X7K2PQ"].status == "confirmed"
+    r = await c.w("yes", "affirm")
+    assert said(flows, r, "cancel_done_refund", language)
+    assert airline.bookings["X7K2PQ"].status == "cancelled"
+    r = await c.w("yes", "affirm")
+    assert said(flows, r, "already_done", language)
+    assert airline.changes() == 1 and [m for m, _ in airline.calls].count("cancel") == 1
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_cancel_non_refundable_fare_gives_a_voucher(chat, airline, flows, language):
+    c = chat(language)
+    await c.w("cancel", "cancel")
+    r = await c.identify("M3RTNS", "Müller")
+    assert said(flows, r, "confirm_cancel_voucher", language) and "180" in text_of(r)
+    r = await c.w("yes", "affirm")
+    assert said(flows, r, "cancel_done_voucher", language)
+    assert airline.bookings["M3RTNS"].status == "cancelled"
+
+
+async def test_cancel_fee_is_stated(chat, airline, flows):
+    c = chat("de")
+    await c.w("cancel", "cancel")
+    r = await c.identify("R3FSEM", "De Vries")
+    assert said(flows, r, "confirm_cancel_fee_refund", "de")
+    assert "60,00" in text_of(r) and "240,00" in text_of(r)  # fee and what comes back, German formatting
+    r = await c.w("yes", "affirm")
+    assert "240,00" in text_of(r)
+
+
+async def test_declining_keeps_the_booking(chat, airline, flows):
+    c = chat("fr")
+    await c.w("cancel", "cancel")
+    await c.identify()
+    r = await c.w("no", "deny")
+    assert said(flows, r, "cancel_kept", "fr")
+    assert airline.bookings["X7K2PQ"].status == "confirmed" and airline.changes() == 0
+    assert c.state["stack"] == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_eu261_full_refund(chat, airline, flows, language):
+    c = chat(language)
+    await c.w("cancel", "cancel")
+    r = await c.identify("C4NCLD", "Dupont")
+    assert said(flows, r, "eu261_offer", language)
+    for key in ("eu261_asap", "eu261_later", "eu261_refund"):
+        assert said(flows, r, key, language)
+    assert len(r.replies[-1].buttons) == 3
+    r = await c.send("3", "choose_option", option=3)
+    assert said(flows, r, "confirm_cancel_eu261", language) and "180" in text_of(r)
+    r = await c.w("yes", "affirm")
+    assert said(flows, r, "cancel_done_refund", language)
+    b = airline.bookings["C4NCLD"]
+    assert b.status == "cancelled"
+
+
+async def test_eu261_reroute_as_soon_as_possible(chat, airline, flows):
+    c = chat()
+    await c.w("cancel", "cancel")
+    await c.identify("C4NCLD", "Dupont")
+    r = await c.send("the first one", "choose_option", option=1)
+    assert said(flows, r, "offer_options", "en") and "KL1233" in text_of(r)
+    await c.send("1", "choose_option", option=1)
+    r = await c.w("yes", "affirm")
+    assert said(flows, r, "rebook_done", "en")
+    assert airline.bookings["C4NCLD"].segments[0].flight_number == "KL1233"
+    assert airline.bookings["C4NCLD"].status == "confirmed"
+
+
+async def test_eu261_reroute_later(chat, flows):
+    c = chat("nl")
+    await c.w("cancel", "cancel")
+    await c.identify("C4NCLD", "Dupont")
+    r = await c.send("2", "choose_option", option=2)
+    assert said(flows, r, "ask_travel_date", "nl")
+    r = await c.send("morgen", date="2026-11-25")
+    assert "KL1237" in text_of(r)
+
+
+async def test_eu261_choice_out_of_range_keeps_state(chat, airline, flows):
+    c = chat()
+    await c.w("cancel", "cancel")
+    await c.identify("C4NCLD", "Dupont")
+    r = await c.send("7", "choose_option", option=7)
+    assert said(flows, r, "not_understood", "en") and said(flows, r, "eu261_offer", "en")
+    assert expecting(r) == "option" and airline.changes() == 0
+
+
+async def test_already_cancelled(chat, airline, flows):
+    c = chat()
+    await c.w("cancel", "cancel")
+    await c.identify()
+    await c.w("yes", "affirm")
+    c2 = chat()
+    await c2.w("rebook", "rebook")
+    r = await c2.identify()
+    assert said(flows, r, "booking_cancelled", "en") and airline.changes() == 1
+
+
+async def test_special_assistance_cancel_hands_off(chat, airline):
+    c = chat()
+    await c.w("cancel", "cancel")
+    r = await c.identify("WCHR01", "Smith")
+    assert r.handoff is not None and r.handoff.reason == "special_assistance"
+    assert airline.changes() == 0
