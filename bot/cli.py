@@ -92,7 +92,7 @@ def serve(
     h, p = host or s.host, port or s.port
     typer.echo(f"crisisbot: web chat on http://{h}:{p}/  (REST: POST /webhooks/rest/webhook; Ctrl+C stops)")
     config = uvicorn.Config(create_app(Runtime(s)), host=h, port=p, log_level=s.log_level.lower(),
-                            access_log=False, lifespan="on")
+                            access_log=False, lifespan="on", log_config=None)
     server = uvicorn.Server(config)
     try:
         server.run()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 
 import structlog
 
@@ -12,10 +13,18 @@ from bot.logging import configure_logging, fingerprint
 
 def capture(**event: object) -> dict:
     buf = io.StringIO()
-    configure_logging("INFO", json=True)
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=buf))
+    configure_logging("INFO", json=True, stream=buf)
     structlog.get_logger("t").info("booking_verified", **event)
     return json.loads(buf.getvalue().strip().splitlines()[-1])
+
+
+def test_standard_library_logs_are_redacted_too():
+    buf = io.StringIO()
+    configure_logging("INFO", json=True, stream=buf)
+    logging.getLogger("bot.reservations").info("booking %s changed for %s", "X7K2PQ", "jan@example.nl")
+    out = json.loads(buf.getvalue().strip().splitlines()[-1])
+    assert out["event"] == "booking <code> changed for <email>"
+    assert out["timestamp"].startswith("20")  # timestamps are not mistaken for phone numbers
 
 
 def test_sensitive_fields_are_hashed():
