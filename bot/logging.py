@@ -71,7 +71,7 @@ def configure_logging(level: str = "INFO", json: bool = False, stream: IO[str] |
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(lvl)
-    for noisy in ("uvicorn.access", "httpx", "alembic.runtime.migration", "sqlalchemy.engine"):
+    for noisy in ("uvicorn.access", "httpx", "alembic", "sqlalchemy.engine"):
         logging.getLogger(noisy).setLevel(max(lvl, logging.WARNING))
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers = []
