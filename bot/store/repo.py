@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.errors import ConcurrencyConflict, StoreError
-from bot.store.db import session_factory, utcnow
+from bot.store.db import utcnow
 from bot.store.models import AuditLog, Contact, Conversation, Message, OutboxItem, new_id
 
 
@@ -61,20 +61,28 @@ class NewOutbound:
     record_message: bool = True  # False for side messages (e.g. a one-time code by e-mail): outbox only
 
 
-def _outbox_row(o: OutboxItem) -> OutboxRow:
+# DML on tables, not mapped classes: Core statements skip the ORM's per-statement bookkeeping
+CONV = Conversation.__table__
+MSG = Message.__table__
+OUTBOX = OutboxItem.__table__
+AUDIT = AuditLog.__table__
+CONTACT = Contact.__table__
+
+
+def _outbox_row(o: Any) -> OutboxRow:
     return OutboxRow(o.id, o.message_id, o.conversation_id, o.channel, o.recipient_id, o.payload, o.status, o.attempts)
 
 
 class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self.sessions = session_factory(engine)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """One database transaction on a Core connection (the hot path needs no ORM unit of work)."""
         try:
-            async with self.sessions() as session, session.begin():
-                yield session
+            async with self.engine.begin() as conn:
+                yield conn
         except (OperationalError, DBAPIError) as exc:
             if isinstance(exc, IntegrityError):
                 raise
@@ -114,7 +122,7 @@ class Store:
                         conv_id = await self._new_conversation(s, channel, sender_id, sender_name)
                     msg_id = (
                         await s.execute(
-                            insert(Message)
+                            insert(MSG)
                             .values(
                                 conversation_id=conv_id,
                                 direction="in",
@@ -148,15 +156,15 @@ class Store:
                         return InboundRecord(existing.conversation_id, existing.id, True, done)
         raise StoreError("could not record inbound message after concurrent retries")
 
-    async def _new_conversation(self, s: AsyncSession, channel: str, sender_id: str, sender_name: str | None) -> str:
+    async def _new_conversation(self, s: AsyncConnection, channel: str, sender_id: str, sender_name: str | None) -> str:
         now = utcnow()
         contact_id, conv_id = new_id(), new_id()
         await s.execute(
-            insert(Contact).values(id=contact_id, channel=channel, platform_user_id=sender_id,
+            insert(CONTACT).values(id=contact_id, channel=channel, platform_user_id=sender_id,
                                    display_name=sender_name, created_at=now)
         )
         await s.execute(
-            insert(Conversation).values(id=conv_id, contact_id=contact_id, channel=channel, sender_id=sender_id,
+            insert(CONV).values(id=conv_id, contact_id=contact_id, channel=channel, sender_id=sender_id,
                                         state={}, owner="bot", version=1, created_at=now, updated_at=now)
         )
         return conv_id
@@ -196,7 +204,7 @@ class Store:
         async with self.transaction() as s:
             row = (
                 await s.execute(
-                    update(Conversation)
+                    update(CONV)
                     .where(
                         Conversation.id == conversation_id,
                         or_(
@@ -214,7 +222,7 @@ class Store:
     async def release_lease(self, conversation_id: str, owner: str) -> None:
         async with self.transaction() as s:
             await s.execute(
-                update(Conversation)
+                update(CONV)
                 .where(Conversation.id == conversation_id, Conversation.lease_owner == owner)
                 .values(lease_owner=None, lease_until=None)
             )
@@ -268,7 +276,7 @@ class Store:
             values.update(lease_owner=None, lease_until=None)
         async with self.transaction() as s:
             result = await s.execute(
-                update(Conversation)
+                update(CONV)
                 .where(
                     Conversation.id == conversation_id,
                     Conversation.version == expected_version,
@@ -279,7 +287,7 @@ class Store:
             if result.rowcount != 1:
                 raise ConcurrencyConflict(f"conversation {conversation_id} changed or lease lost")
             await s.execute(
-                update(Message)
+                update(MSG)
                 .where(Message.id == inbound_id)
                 .values(parse=parse, status=inbound_status, processed_at=now)
             )
@@ -288,12 +296,12 @@ class Store:
             return rows
 
     async def _add_audit(
-        self, s: AsyncSession, conversation_id: str | None, audit: Sequence[dict[str, Any]], actor: str,
+        self, s: AsyncConnection, conversation_id: str | None, audit: Sequence[dict[str, Any]], actor: str,
         now: dt.datetime,
     ) -> None:
         if audit:
             await s.execute(
-                insert(AuditLog),
+                insert(AUDIT),
                 [
                     {"actor": actor, "action": str(e.get("action", "event")), "conversation_id": conversation_id,
                      "details": {k: v for k, v in e.items() if k != "action"}, "at": now}
@@ -303,7 +311,7 @@ class Store:
 
     async def _add_outbound(
         self,
-        s: AsyncSession,
+        s: AsyncConnection,
         conversation_id: str | None,
         reply_to: int | None,
         outbound: Sequence[NewOutbound],
@@ -315,7 +323,7 @@ class Store:
             if o.record_message and conversation_id is not None:
                 message_id = (
                     await s.execute(
-                        insert(Message)
+                        insert(MSG)
                         .values(conversation_id=conversation_id, direction="out", channel=o.channel,
                                 reply_to_id=reply_to, text=o.payload.get("text", ""), payload=o.payload,
                                 status="queued", author=o.author, created_at=now)
@@ -324,7 +332,7 @@ class Store:
                 ).scalar_one()
             oid = (
                 await s.execute(
-                    insert(OutboxItem)
+                    insert(OUTBOX)
                     .values(message_id=message_id, conversation_id=conversation_id, channel=o.channel,
                             recipient_id=o.recipient_id, payload=o.payload, status="pending", attempts=0,
                             next_attempt_at=now, created_at=now)
@@ -351,12 +359,12 @@ class Store:
         async with self.transaction() as s:
             rows = (
                 await s.execute(
-                    select(OutboxItem)
+                    select(OUTBOX)
                     .join(Message, Message.id == OutboxItem.message_id)
                     .where(Message.reply_to_id == inbound_id)
                     .order_by(OutboxItem.id)
                 )
-            ).scalars().all()
+            ).all()
             return [_outbox_row(r) for r in rows]
 
     # ---- outbox ---------------------------------------------------------------------------------------------------
@@ -369,25 +377,25 @@ class Store:
         async with self.transaction() as s:
             if platform_ids is None or not any(platform_ids):
                 await s.execute(
-                    update(OutboxItem)
+                    update(OUTBOX)
                     .where(OutboxItem.id.in_(outbox_ids), OutboxItem.status != "sent")
                     .values(status="sent", sent_at=now, claimed_by=None, attempts=OutboxItem.attempts + 1)
                 )
                 await s.execute(
-                    update(Message)
+                    update(MSG)
                     .where(Message.id.in_(select(OutboxItem.message_id).where(OutboxItem.id.in_(outbox_ids))))
                     .values(status="sent")
                 )
                 return
             for oid, pid in zip(outbox_ids, platform_ids, strict=True):
                 await s.execute(
-                    update(OutboxItem)
+                    update(OUTBOX)
                     .where(OutboxItem.id == oid, OutboxItem.status != "sent")
                     .values(status="sent", sent_at=now, claimed_by=None, platform_message_id=pid,
                             attempts=OutboxItem.attempts + 1)
                 )
                 await s.execute(
-                    update(Message)
+                    update(MSG)
                     .where(Message.id.in_(select(OutboxItem.message_id).where(OutboxItem.id == oid)))
                     .values(status="sent", platform_message_id=pid)
                 )
@@ -399,7 +407,7 @@ class Store:
         now = utcnow()
         async with self.transaction() as s:
             q = (
-                select(OutboxItem)
+                select(OUTBOX)
                 .where(
                     OutboxItem.channel.in_(channels),
                     or_(
@@ -410,27 +418,33 @@ class Store:
                 .order_by(OutboxItem.id)
                 .limit(limit)
             )
-            if s.bind.dialect.name == "postgresql":
+            if s.dialect.name == "postgresql":
                 q = q.with_for_update(skip_locked=True)
-            items = (await s.execute(q)).scalars().all()
-            for it in items:
-                it.status, it.claimed_by = "sending", worker
-                it.claimed_until = now + dt.timedelta(seconds=lease_seconds)
+            items = (await s.execute(q)).all()
+            if items:
+                await s.execute(
+                    update(OUTBOX)
+                    .where(OutboxItem.id.in_([i.id for i in items]))
+                    .values(status="sending", claimed_by=worker,
+                            claimed_until=now + dt.timedelta(seconds=lease_seconds))
+                )
             return [_outbox_row(i) for i in items]
 
     async def retry_outbox(self, outbox_id: int, error: str, delay: float, max_attempts: int) -> None:
         async with self.transaction() as s:
-            item = await s.get(OutboxItem, outbox_id)
-            if item is None:
+            attempts = (
+                await s.execute(select(OutboxItem.attempts).where(OutboxItem.id == outbox_id))
+            ).scalar_one_or_none()
+            if attempts is None:
                 return
-            item.attempts += 1
-            item.last_error = error[:1000]
-            item.claimed_by = None
-            if item.attempts >= max_attempts:
-                item.status = "failed"
-            else:
-                item.status = "pending"
-                item.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
+            attempts += 1
+            status = "failed" if attempts >= max_attempts else "pending"
+            await s.execute(
+                update(OUTBOX)
+                .where(OutboxItem.id == outbox_id)
+                .values(attempts=attempts, last_error=error[:1000], claimed_by=None, status=status,
+                        next_attempt_at=utcnow() + dt.timedelta(seconds=delay))
+            )
 
     async def outbox_counts(self) -> dict[str, int]:
         async with self.transaction() as s:
@@ -441,7 +455,7 @@ class Store:
         async with self.transaction() as s:
             rows = (
                 await s.execute(
-                    select(OutboxItem)
+                    select(OUTBOX)
                     .where(
                         OutboxItem.channel == channel,
                         OutboxItem.recipient_id == recipient_id,
@@ -450,7 +464,7 @@ class Store:
                     )
                     .order_by(OutboxItem.id)
                 )
-            ).scalars().all()
+            ).all()
             return [_outbox_row(r) for r in rows]
 
     # ---- reading ---------------------------------------------------------------------------------------------------
@@ -459,9 +473,12 @@ class Store:
         async with self.transaction() as s:
             rows = (
                 await s.execute(
-                    select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id).limit(limit)
+                    select(Message.__table__)
+                    .where(Message.conversation_id == conversation_id)
+                    .order_by(Message.id)
+                    .limit(limit)
                 )
-            ).scalars().all()
+            ).all()
             return [
                 {"id": m.id, "direction": m.direction, "text": m.text, "author": m.author, "status": m.status,
                  "parse": m.parse, "at": m.created_at.isoformat()}
@@ -470,8 +487,8 @@ class Store:
 
     async def audit(self, conversation_id: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
         async with self.transaction() as s:
-            q = select(AuditLog).order_by(AuditLog.id).limit(limit)
+            q = select(AuditLog.__table__).order_by(AuditLog.id).limit(limit)
             if conversation_id:
                 q = q.where(AuditLog.conversation_id == conversation_id)
-            rows = (await s.execute(q)).scalars().all()
+            rows = (await s.execute(q)).all()
             return [{"action": a.action, "actor": a.actor, "details": a.details, "at": a.at.isoformat()} for a in rows]
