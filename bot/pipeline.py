@@ -41,6 +41,7 @@ class InboundMessage:
     message_id: str | None = None  # the platform's id: the dedupe key (None: never deduplicated)
     sender_name: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    inline_reply: bool = False  # the replies travel back in the response to this request (REST, web chat)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,25 +123,30 @@ class Pipeline:
     async def receive(self, msg: InboundMessage) -> ReceiveResult:
         started = time.perf_counter()
         text = clean_text(msg.text)
-        rec = await self.store.record_inbound(
-            channel=msg.channel,
-            sender_id=msg.sender_id,
-            platform_message_id=msg.message_id,
-            text=text,
-            payload=msg.metadata or None,
-            sender_name=msg.sender_name,
-        )
-        metrics.MESSAGES_IN.labels(msg.channel).inc()
-        if rec.duplicate:
-            metrics.DUPLICATES.labels(msg.channel).inc()
-            if rec.processed:
-                return await self._replay(rec.conversation_id, rec.message_id)
-        async with self.conversation_lock(rec.conversation_id) as conv:
-            if rec.duplicate and await self.store.inbound_status(rec.message_id) != "received":
-                # the first delivery finished while we waited: answer with its replies
-                await self.store.release_lease(conv.id, self.worker_id)
-                return await self._replay(rec.conversation_id, rec.message_id)
-            result = await self._turn_with_retry(conv, rec.message_id, text)
+        # the in-process lock first (per sender), so that storing the message can take the lease in the same
+        # transaction; the message is stored before anything is acknowledged, so nothing is lost if we die here
+        async with self._local_lock(msg.channel, msg.sender_id):
+            rec = await self.store.record_inbound(
+                channel=msg.channel,
+                sender_id=msg.sender_id,
+                platform_message_id=msg.message_id,
+                text=text,
+                payload=msg.metadata or None,
+                sender_name=msg.sender_name,
+                lease_owner=self.worker_id,
+                lease_seconds=self.settings.lease_seconds,
+            )
+            metrics.MESSAGES_IN.labels(msg.channel).inc()
+            if rec.duplicate:
+                metrics.DUPLICATES.labels(msg.channel).inc()
+                if rec.processed:
+                    return await self._replay(rec.conversation_id, rec.message_id)
+            async with self._leased(rec.conversation_id, rec.conversation) as conv:
+                if rec.duplicate and await self.store.inbound_status(rec.message_id) != "received":
+                    # the first delivery finished (in another process) while we waited: answer with its replies
+                    await self.store.release_lease(conv.id, self.worker_id)
+                    return await self._replay(rec.conversation_id, rec.message_id)
+                result = await self._turn_with_retry(conv, rec.message_id, text, msg.inline_reply)
         metrics.TURN_SECONDS.observe(time.perf_counter() - started)
         return result
 
@@ -150,11 +156,11 @@ class Pipeline:
         cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=age)
         count = 0
         for m in await self.store.unprocessed_inbound(cutoff):
-            async with self.conversation_lock(m["conversation_id"]) as conv:
+            async with self._local_lock(m["channel"], m["sender_id"]), self._leased(m["conversation_id"]) as conv:
                 if await self.store.inbound_status(m["id"]) != "received":
                     await self.store.release_lease(conv.id, self.worker_id)
                     continue
-                await self._turn_with_retry(conv, m["id"], m["text"])
+                await self._turn_with_retry(conv, m["id"], m["text"], False)
                 count += 1
         if count:
             log.info("recovered_unprocessed_messages", count=count)
@@ -163,37 +169,44 @@ class Pipeline:
     # ---- serialisation per conversation ---------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def conversation_lock(self, conversation_id: str) -> AsyncIterator[ConversationState]:
-        """One turn per conversation at a time: an asyncio lock in this process, a lease row across processes.
-
-        Yields the conversation as read under the lease. complete_turn releases the lease with the turn's commit;
-        if the turn fails before that, the lease is released here.
-        """
-        lock = self._locks.setdefault(conversation_id, asyncio.Lock())
-        self._lock_users[conversation_id] = self._lock_users.get(conversation_id, 0) + 1
+    async def _local_lock(self, channel: str, sender_id: str) -> AsyncIterator[None]:
+        """One turn per conversation at a time within this process."""
+        key = f"{channel}\x00{sender_id}"
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._lock_users[key] = self._lock_users.get(key, 0) + 1
         try:
             async with lock:
-                deadline = time.monotonic() + self.settings.lock_wait_seconds
-                delay = 0.005
-                while (
-                    conv := await self.store.acquire_lease(conversation_id, self.worker_id, self.settings.lease_seconds)
-                ) is None:
-                    if time.monotonic() > deadline:
-                        raise ConcurrencyConflict(f"conversation {conversation_id} is busy in another process")
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 0.25)
-                ok = False
-                try:
-                    yield conv
-                    ok = True
-                finally:
-                    if not ok:
-                        await self.store.release_lease(conversation_id, self.worker_id)
+                yield
         finally:
-            self._lock_users[conversation_id] -= 1
-            if self._lock_users[conversation_id] == 0:
-                del self._lock_users[conversation_id]
-                self._locks.pop(conversation_id, None)
+            self._lock_users[key] -= 1
+            if self._lock_users[key] == 0:
+                del self._lock_users[key]
+                self._locks.pop(key, None)
+
+    @asynccontextmanager
+    async def _leased(
+        self, conversation_id: str, conv: ConversationState | None = None
+    ) -> AsyncIterator[ConversationState]:
+        """The conversation's lease across processes (a row in the database), taken unless already held.
+
+        complete_turn releases the lease with the turn's commit; if the turn fails before that, it is released here.
+        """
+        deadline = time.monotonic() + self.settings.lock_wait_seconds
+        delay = 0.005
+        while conv is None:
+            conv = await self.store.acquire_lease(conversation_id, self.worker_id, self.settings.lease_seconds)
+            if conv is None:
+                if time.monotonic() > deadline:
+                    raise ConcurrencyConflict(f"conversation {conversation_id} is busy in another process")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 0.25)
+        ok = False
+        try:
+            yield conv
+            ok = True
+        finally:
+            if not ok:
+                await self.store.release_lease(conversation_id, self.worker_id)
 
     # ---- one turn -------------------------------------------------------------------------------------------------
 
@@ -201,10 +214,12 @@ class Pipeline:
         rows = await self.store.replies_to(inbound_id)
         return ReceiveResult(conversation_id, inbound_id, True, [OutboundMessage.from_row(r) for r in rows])
 
-    async def _turn_with_retry(self, conv: ConversationState, inbound_id: int, text: str) -> ReceiveResult:
+    async def _turn_with_retry(
+        self, conv: ConversationState, inbound_id: int, text: str, inline: bool
+    ) -> ReceiveResult:
         for _attempt in range(3):
             try:
-                return await self._turn(conv, inbound_id, text)
+                return await self._turn(conv, inbound_id, text, inline)
             except ConcurrencyConflict:
                 # our lease ran out (a very slow turn) and another worker went first: take it again and redo;
                 # every side effect of a turn is idempotent, so doing it again changes nothing twice
@@ -215,7 +230,7 @@ class Pipeline:
                 conv = again
         raise ConcurrencyConflict(f"conversation {conv.id}: could not complete the turn")
 
-    async def _turn(self, conv: ConversationState, inbound_id: int, text: str) -> ReceiveResult:
+    async def _turn(self, conv: ConversationState, inbound_id: int, text: str, inline: bool) -> ReceiveResult:
         detection = self._detect(text, conv)
         context = dict(conv.state.get("nlu_context") or {})
         parse = await self._parse(text, detection, context)
@@ -240,7 +255,7 @@ class Pipeline:
             # handoffs and language flags are audited here, once, whatever the engine also reports
             audit.extend(e for e in result.events if e.get("action") not in ("handoff", "flag_language"))
             side = [
-                NewOutbound(channel=m.channel, recipient_id=m.recipient, payload={"text": m.text}, record_message=False)
+                NewOutbound(channel=m.channel, recipient_id=m.recipient, payload={"text": m.text}, visible=False)
                 for m in result.side_messages
             ]
             if result.handoff is not None:
@@ -252,7 +267,8 @@ class Pipeline:
         if not detection.supported:
             audit.append({"action": "flag_language", "reason": "unsupported_language"})
         outbound = [
-            NewOutbound(channel=conv.channel, recipient_id=conv.sender_id, payload=r.to_dict()) for r in replies
+            NewOutbound(channel=conv.channel, recipient_id=conv.sender_id, payload=r.to_dict(), delivered=inline)
+            for r in replies
         ]
         rows = await self.store.complete_turn(
             conversation_id=conv.id,

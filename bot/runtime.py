@@ -87,7 +87,7 @@ class Runtime:
         if self._detector is None:
             from bot.nlu import build_language_detector
 
-            self._detector = build_language_detector(s)
+            self._detector = await asyncio.to_thread(build_language_detector, s)
         if self._dialogue is None:
             from bot.dialogue import build_dialogue
 

@@ -38,11 +38,11 @@ class ConsoleChannel(Channel):
 
     async def say(self, text: str) -> list[OutboundMessage]:
         result = await self.pipeline.receive(
-            InboundMessage(channel=self.name, sender_id=self.sender_id, text=text, message_id=uuid.uuid4().hex)
+            InboundMessage(channel=self.name, sender_id=self.sender_id, text=text, message_id=uuid.uuid4().hex,
+                           inline_reply=True)
         )
         for m in result.replies:
             await self.send(m)
-        await self.pipeline.store.mark_delivered([m.outbox_id for m in result.replies])
         return result.replies
 
     async def run(self) -> None:

@@ -73,12 +73,12 @@ class RestChannel(Channel):
                 text=req.message,
                 message_id=req.message_id,
                 metadata=req.metadata or {},
+                inline_reply=True,
             )
         )
         out: list[dict[str, Any]] = []
         for m in result.replies:
             out.extend(self.to_json(m))
-        await self.pipeline.store.mark_delivered([m.outbox_id for m in result.replies])
         return out
 
     async def send(self, msg: OutboundMessage) -> str | None:

@@ -49,9 +49,9 @@ class WebchatChannel(Channel):
             problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors())
             raise BadRequest(f"invalid request: {problems}") from exc
         result = await self.pipeline.receive(
-            InboundMessage(channel=self.name, sender_id=req.session_id, text=req.text, message_id=req.message_id)
+            InboundMessage(channel=self.name, sender_id=req.session_id, text=req.text, message_id=req.message_id,
+                           inline_reply=True)
         )
-        await self.pipeline.store.mark_delivered([m.outbox_id for m in result.replies])
         return {"messages": [self._payload(m) for m in result.replies], "language": result.language}
 
     async def poll(self, session_id: str, after: int) -> dict[str, Any]:

@@ -63,7 +63,10 @@ class Conversation(Base):
 
 
 class Message(Base):
-    """Every message in and out. Inbound platform ids are unique per channel: the dedupe key."""
+    """Every inbound message. Its platform id is unique per channel: the dedupe key.
+
+    Outbound messages live in the outbox (one row each, with their delivery state); the transcript is both.
+    """
 
     __tablename__ = "messages"
     __table_args__ = (
@@ -73,10 +76,9 @@ class Message(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
-    direction: Mapped[str] = mapped_column(String(3))  # in | out
+    direction: Mapped[str] = mapped_column(String(3), default="in")  # "in" (kept for a future inbound/outbound log)
     channel: Mapped[str] = mapped_column(String(32))
     platform_message_id: Mapped[str | None] = mapped_column(String(255))
-    reply_to_id: Mapped[int | None] = mapped_column(BigId)  # outbound: the inbound message it answers
     text: Mapped[str] = mapped_column(Text, default="")
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # inbound: metadata; outbound: buttons etc.
     parse: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # inbound: the NLU parse
@@ -87,14 +89,23 @@ class Message(Base):
 
 
 class OutboxItem(Base):
-    """Outbound messages waiting to be sent by a channel; written in the same transaction as the state."""
+    """Every outbound message and its delivery; written in the same transaction as the conversation's new state.
+
+    ``visible`` rows are part of the conversation's transcript; others (a one-time code by e-mail) are not.
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "status", "channel", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "status", "channel", "next_attempt_at"),
+        Index("ix_outbox_reply_to", "reply_to_id"),
+        Index("ix_outbox_recipient", "channel", "recipient_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))  # the inbound message it answers
     conversation_id: Mapped[str | None] = mapped_column(String(32))
+    visible: Mapped[bool] = mapped_column(default=True)
+    author: Mapped[str] = mapped_column(String(64), default="bot")  # bot | agent:<id> | broadcast
     channel: Mapped[str] = mapped_column(String(32))
     recipient_id: Mapped[str] = mapped_column(String(255))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"text", "buttons"?, ...}

@@ -11,21 +11,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.errors import ConcurrencyConflict, StoreError
 from bot.store.db import utcnow
 from bot.store.models import AuditLog, Contact, Conversation, Message, OutboxItem, new_id
-
-
-@dataclass(frozen=True, slots=True)
-class InboundRecord:
-    conversation_id: str
-    message_id: int
-    duplicate: bool  # the platform id was seen before
-    processed: bool  # ... and that message was processed already
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +33,18 @@ class ConversationState:
 
 
 @dataclass(frozen=True, slots=True)
+class InboundRecord:
+    conversation_id: str
+    message_id: int
+    duplicate: bool  # the platform id was seen before
+    processed: bool  # ... and that message was processed already
+    conversation: ConversationState | None = None  # read under the lease, when the lease was taken with the insert
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxRow:
     id: int
-    message_id: int | None
+    reply_to_id: int | None
     conversation_id: str | None
     channel: str
     recipient_id: str
@@ -58,7 +59,8 @@ class NewOutbound:
     recipient_id: str
     payload: dict[str, Any]  # {"text": ..., "buttons": [...]?, "kind": ...}
     author: str = "bot"
-    record_message: bool = True  # False for side messages (e.g. a one-time code by e-mail): outbox only
+    visible: bool = True  # False for side messages (e.g. a one-time code by e-mail): not in the transcript
+    delivered: bool = False  # True when the reply travels inline (in the response to the passenger's request)
 
 
 # DML on tables, not mapped classes: Core statements skip the ORM's per-statement bookkeeping
@@ -70,7 +72,7 @@ CONTACT = Contact.__table__
 
 
 def _outbox_row(o: Any) -> OutboxRow:
-    return OutboxRow(o.id, o.message_id, o.conversation_id, o.channel, o.recipient_id, o.payload, o.status, o.attempts)
+    return OutboxRow(o.id, o.reply_to_id, o.conversation_id, o.channel, o.recipient_id, o.payload, o.status, o.attempts)
 
 
 class Store:
@@ -103,41 +105,60 @@ class Store:
         text: str,
         payload: dict[str, Any] | None = None,
         sender_name: str | None = None,
+        lease_owner: str | None = None,
+        lease_seconds: float = 30.0,
     ) -> InboundRecord:
         """Store an inbound message durably (its own transaction), creating contact and conversation as needed.
 
+        With ``lease_owner`` the conversation's lease is taken in the same transaction when it is free, and the
+        conversation read under it is returned (``conversation``): one round of the database for the common case.
         A platform id seen before on this channel is not stored again: the first record is returned as a duplicate.
         """
         for _attempt in range(5):
             try:
                 async with self.transaction() as s:
-                    conv_id = (
+                    now = utcnow()
+                    author = f"passenger:{channel}"
+                    # one statement when the conversation exists (the common case): INSERT .. SELECT .. RETURNING
+                    row = (
                         await s.execute(
-                            select(Conversation.id).where(
-                                Conversation.channel == channel, Conversation.sender_id == sender_id
+                            insert(MSG)
+                            .from_select(
+                                ["conversation_id", "direction", "channel", "platform_message_id", "text", "payload",
+                                 "status", "author", "created_at"],
+                                select(
+                                    CONV.c.id,
+                                    bindparam("d", "in"),
+                                    bindparam("c", channel),
+                                    bindparam("p", platform_message_id, type_=MSG.c.platform_message_id.type),
+                                    bindparam("t", text, type_=MSG.c.text.type),
+                                    bindparam("pl", payload, type_=MSG.c.payload.type),
+                                    bindparam("s", "received"),
+                                    bindparam("a", author),
+                                    bindparam("at", now, type_=MSG.c.created_at.type),
+                                ).where(CONV.c.channel == channel, CONV.c.sender_id == sender_id),
                             )
+                            .returning(MSG.c.id, MSG.c.conversation_id)
                         )
-                    ).scalar_one_or_none()
-                    if conv_id is None:
-                        conv_id = await self._new_conversation(s, channel, sender_id, sender_name)
+                    ).first()
+                    if row is not None:
+                        conv = await self._take_lease(s, row.conversation_id, lease_owner, lease_seconds, now)
+                        return InboundRecord(row.conversation_id, row.id, False, False, conv)
+                    conv_id = await self._new_conversation(s, channel, sender_id, sender_name, lease_owner,
+                                                           lease_seconds)
                     msg_id = (
                         await s.execute(
                             insert(MSG)
-                            .values(
-                                conversation_id=conv_id,
-                                direction="in",
-                                channel=channel,
-                                platform_message_id=platform_message_id,
-                                text=text,
-                                payload=payload,
-                                status="received",
-                                author=f"passenger:{channel}",
-                                created_at=utcnow(),
-                            )
-                            .returning(Message.id)
+                            .values(conversation_id=conv_id, direction="in", channel=channel,
+                                    platform_message_id=platform_message_id, text=text, payload=payload,
+                                    status="received", author=author, created_at=now)
+                            .returning(MSG.c.id)
                         )
                     ).scalar_one()
-                    return InboundRecord(conv_id, msg_id, False, False)
+                    fresh = None
+                    if lease_owner is not None:
+                        fresh = ConversationState(conv_id, channel, sender_id, None, "bot", None, {}, 1)
+                    return InboundRecord(conv_id, msg_id, False, False, fresh)
             except IntegrityError:
                 # a repeat of a platform id, or a concurrent first message of the same sender
                 if platform_message_id is not None:
@@ -156,7 +177,28 @@ class Store:
                         return InboundRecord(existing.conversation_id, existing.id, True, done)
         raise StoreError("could not record inbound message after concurrent retries")
 
-    async def _new_conversation(self, s: AsyncConnection, channel: str, sender_id: str, sender_name: str | None) -> str:
+    async def _take_lease(
+        self, s: AsyncConnection, conversation_id: str, owner: str | None, seconds: float, now: dt.datetime
+    ) -> ConversationState | None:
+        if owner is None:
+            return None
+        row = (
+            await s.execute(
+                update(CONV)
+                .where(
+                    CONV.c.id == conversation_id,
+                    or_(CONV.c.lease_owner.is_(None), CONV.c.lease_until < now, CONV.c.lease_owner == owner),
+                )
+                .values(lease_owner=owner, lease_until=now + dt.timedelta(seconds=seconds))
+                .returning(*self._CONV_COLUMNS)
+            )
+        ).first()
+        return None if row is None else self._conv_state(row)
+
+    async def _new_conversation(
+        self, s: AsyncConnection, channel: str, sender_id: str, sender_name: str | None,
+        lease_owner: str | None = None, lease_seconds: float = 30.0,
+    ) -> str:
         now = utcnow()
         contact_id, conv_id = new_id(), new_id()
         await s.execute(
@@ -165,7 +207,9 @@ class Store:
         )
         await s.execute(
             insert(CONV).values(id=conv_id, contact_id=contact_id, channel=channel, sender_id=sender_id,
-                                        state={}, owner="bot", version=1, created_at=now, updated_at=now)
+                                state={}, owner="bot", version=1, created_at=now, updated_at=now,
+                                lease_owner=lease_owner,
+                                lease_until=now + dt.timedelta(seconds=lease_seconds) if lease_owner else None)
         )
         return conv_id
 
@@ -174,9 +218,10 @@ class Store:
         async with self.transaction() as s:
             rows = (
                 await s.execute(
-                    select(Message.id, Message.conversation_id, Message.channel, Message.text, Message.payload)
-                    .where(Message.direction == "in", Message.status == "received", Message.created_at < older_than)
-                    .order_by(Message.id)
+                    select(MSG.c.id, MSG.c.conversation_id, MSG.c.channel, MSG.c.text, MSG.c.payload, CONV.c.sender_id)
+                    .join(CONV, CONV.c.id == MSG.c.conversation_id)
+                    .where(MSG.c.direction == "in", MSG.c.status == "received", MSG.c.created_at < older_than)
+                    .order_by(MSG.c.id)
                     .limit(limit)
                 )
             ).all()
@@ -200,24 +245,8 @@ class Store:
 
     async def acquire_lease(self, conversation_id: str, owner: str, seconds: float) -> ConversationState | None:
         """Take the conversation's lease and read it in one statement; None while another worker holds it."""
-        now = utcnow()
         async with self.transaction() as s:
-            row = (
-                await s.execute(
-                    update(CONV)
-                    .where(
-                        Conversation.id == conversation_id,
-                        or_(
-                            Conversation.lease_owner.is_(None),
-                            Conversation.lease_until < now,
-                            Conversation.lease_owner == owner,
-                        ),
-                    )
-                    .values(lease_owner=owner, lease_until=now + dt.timedelta(seconds=seconds))
-                    .returning(*self._CONV_COLUMNS)
-                )
-            ).first()
-            return None if row is None else self._conv_state(row)
+            return await self._take_lease(s, conversation_id, owner, seconds, utcnow())
 
     async def release_lease(self, conversation_id: str, owner: str) -> None:
         async with self.transaction() as s:
@@ -319,28 +348,19 @@ class Store:
     ) -> list[OutboxRow]:
         rows: list[OutboxRow] = []
         for o in outbound:
-            message_id = None
-            if o.record_message and conversation_id is not None:
-                message_id = (
-                    await s.execute(
-                        insert(MSG)
-                        .values(conversation_id=conversation_id, direction="out", channel=o.channel,
-                                reply_to_id=reply_to, text=o.payload.get("text", ""), payload=o.payload,
-                                status="queued", author=o.author, created_at=now)
-                        .returning(Message.id)
-                    )
-                ).scalar_one()
+            status = "sent" if o.delivered else "pending"
             oid = (
                 await s.execute(
                     insert(OUTBOX)
-                    .values(message_id=message_id, conversation_id=conversation_id, channel=o.channel,
-                            recipient_id=o.recipient_id, payload=o.payload, status="pending", attempts=0,
-                            next_attempt_at=now, created_at=now)
-                    .returning(OutboxItem.id)
+                    .values(reply_to_id=reply_to, conversation_id=conversation_id, visible=o.visible, author=o.author,
+                            channel=o.channel, recipient_id=o.recipient_id, payload=o.payload, status=status,
+                            attempts=1 if o.delivered else 0, next_attempt_at=now, created_at=now,
+                            sent_at=now if o.delivered else None)
+                    .returning(OUTBOX.c.id)
                 )
             ).scalar_one()
-            rows.append(OutboxRow(oid, message_id, conversation_id, o.channel, o.recipient_id, o.payload,
-                                  "pending", 0))
+            rows.append(OutboxRow(oid, reply_to, conversation_id, o.channel, o.recipient_id, o.payload, status,
+                                  0))
         return rows
 
     async def add_outbound(
@@ -355,14 +375,13 @@ class Store:
             return rows
 
     async def replies_to(self, inbound_id: int) -> list[OutboxRow]:
-        """The outbox rows answering one inbound message (a retried request gets the same answer)."""
+        """The replies to one inbound message (a retried request gets the same answer)."""
         async with self.transaction() as s:
             rows = (
                 await s.execute(
                     select(OUTBOX)
-                    .join(Message, Message.id == OutboxItem.message_id)
-                    .where(Message.reply_to_id == inbound_id)
-                    .order_by(OutboxItem.id)
+                    .where(OUTBOX.c.reply_to_id == inbound_id, OUTBOX.c.visible.is_(True))
+                    .order_by(OUTBOX.c.id)
                 )
             ).all()
             return [_outbox_row(r) for r in rows]
@@ -370,7 +389,7 @@ class Store:
     # ---- outbox ---------------------------------------------------------------------------------------------------
 
     async def mark_delivered(self, outbox_ids: Sequence[int], platform_ids: Sequence[str | None] | None = None) -> None:
-        """Mark outbox rows (and their messages) sent; rows already sent stay as they were."""
+        """Mark outbox rows sent; rows already sent stay as they were."""
         if not outbox_ids:
             return
         now = utcnow()
@@ -378,26 +397,16 @@ class Store:
             if platform_ids is None or not any(platform_ids):
                 await s.execute(
                     update(OUTBOX)
-                    .where(OutboxItem.id.in_(outbox_ids), OutboxItem.status != "sent")
-                    .values(status="sent", sent_at=now, claimed_by=None, attempts=OutboxItem.attempts + 1)
-                )
-                await s.execute(
-                    update(MSG)
-                    .where(Message.id.in_(select(OutboxItem.message_id).where(OutboxItem.id.in_(outbox_ids))))
-                    .values(status="sent")
+                    .where(OUTBOX.c.id.in_(outbox_ids), OUTBOX.c.status != "sent")
+                    .values(status="sent", sent_at=now, claimed_by=None, attempts=OUTBOX.c.attempts + 1)
                 )
                 return
             for oid, pid in zip(outbox_ids, platform_ids, strict=True):
                 await s.execute(
                     update(OUTBOX)
-                    .where(OutboxItem.id == oid, OutboxItem.status != "sent")
+                    .where(OUTBOX.c.id == oid, OUTBOX.c.status != "sent")
                     .values(status="sent", sent_at=now, claimed_by=None, platform_message_id=pid,
-                            attempts=OutboxItem.attempts + 1)
-                )
-                await s.execute(
-                    update(MSG)
-                    .where(Message.id.in_(select(OutboxItem.message_id).where(OutboxItem.id == oid)))
-                    .values(status="sent", platform_message_id=pid)
+                            attempts=OUTBOX.c.attempts + 1)
                 )
 
     async def claim_outbox(
@@ -470,20 +479,34 @@ class Store:
     # ---- reading ---------------------------------------------------------------------------------------------------
 
     async def transcript(self, conversation_id: str, limit: int = 200) -> list[dict[str, Any]]:
+        """The conversation as people saw it: inbound messages and visible outbound ones, oldest first."""
         async with self.transaction() as s:
-            rows = (
+            inbound = (
                 await s.execute(
-                    select(Message.__table__)
-                    .where(Message.conversation_id == conversation_id)
-                    .order_by(Message.id)
+                    select(MSG).where(MSG.c.conversation_id == conversation_id).order_by(MSG.c.id.desc()).limit(limit)
+                )
+            ).all()
+            outbound = (
+                await s.execute(
+                    select(OUTBOX)
+                    .where(OUTBOX.c.conversation_id == conversation_id, OUTBOX.c.visible.is_(True))
+                    .order_by(OUTBOX.c.id.desc())
                     .limit(limit)
                 )
             ).all()
-            return [
-                {"id": m.id, "direction": m.direction, "text": m.text, "author": m.author, "status": m.status,
-                 "parse": m.parse, "at": m.created_at.isoformat()}
-                for m in rows
-            ]
+        items = [
+            {"id": m.id, "direction": "in", "text": m.text, "author": m.author, "status": m.status,
+             "parse": m.parse, "at": m.created_at}
+            for m in inbound
+        ] + [
+            {"id": o.id, "direction": "out", "text": o.payload.get("text", ""), "author": o.author,
+             "status": o.status, "parse": None, "at": o.created_at, "reply_to": o.reply_to_id}
+            for o in outbound
+        ]
+        items.sort(key=lambda i: (i["at"], i["direction"] == "out", i["id"]))
+        for i in items:
+            i["at"] = i["at"].isoformat()
+        return items[-limit:]
 
     async def audit(self, conversation_id: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
         async with self.transaction() as s:

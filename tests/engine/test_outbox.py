@@ -29,7 +29,7 @@ class FlakyChannel(Channel):
 async def test_pending_messages_are_sent_once_with_plain_text_fallback(engine):
     store = Store(engine)
     await store.add_outbound(None, [NewOutbound("flaky", "u1", {"text": "Pick one", "buttons": [
-        {"title": "KL1", "payload": "1"}, {"title": "KL2", "payload": "2"}]}, record_message=False)])
+        {"title": "KL1", "payload": "1"}, {"title": "KL2", "payload": "2"}]}, visible=False)])
     ch = FlakyChannel([])
     d = OutboxDispatcher(store, {"flaky": ch})
     assert await d.drain_once() == 1
@@ -40,7 +40,7 @@ async def test_pending_messages_are_sent_once_with_plain_text_fallback(engine):
 
 async def test_rate_limited_and_failed_sends_are_retried_later(engine):
     store = Store(engine)
-    await store.add_outbound(None, [NewOutbound("flaky", "u1", {"text": "hello"}, record_message=False)])
+    await store.add_outbound(None, [NewOutbound("flaky", "u1", {"text": "hello"}, visible=False)])
     ch = FlakyChannel([RateLimited("429", retry_after=0), ChannelError("boom")])
     d = OutboxDispatcher(store, {"flaky": ch})
     await d.drain_once()  # 429
@@ -60,7 +60,7 @@ async def test_rate_limited_and_failed_sends_are_retried_later(engine):
 
 async def test_a_message_that_keeps_failing_ends_failed_not_lost(engine):
     store = Store(engine)
-    await store.add_outbound(None, [NewOutbound("flaky", "u1", {"text": "x"}, record_message=False)])
+    await store.add_outbound(None, [NewOutbound("flaky", "u1", {"text": "x"}, visible=False)])
     d = OutboxDispatcher(store, {"flaky": FlakyChannel([ChannelError("down")] * 3)}, max_attempts=2)
     from sqlalchemy import update
 

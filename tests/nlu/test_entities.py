@@ -1,0 +1,238 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.entities import EntityExtractor
+
+from .conftest import NOW
+
+CTX = {"now": NOW}
+OPTIONS = {
+    "now": NOW,
+    "expecting": "option",
+    "options": [
+        {"index": 1, "flight_numbers": ["KL1234"], "departure_local": "14:05"},
+        {"index": 2, "flight_numbers": ["KL1235"], "departure_local": "18:30"},
+        {"index": 3, "flight_numbers": ["AF1641", "KL2001"], "departure_local": "2026-11-24T07:15"},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def x() -> EntityExtractor:
+    return EntityExtractor(known_words={"thanks", "cancel", "please", "travel", "flight"})
+
+
+def values(x: EntityExtractor, text: str, lang: str = "en", ctx: dict | None = None, kind: str | None = None):
+    return [(e.entity, e.value) for e in x.extract(text, lang, CTX if ctx is None else ctx)
+            if kind is None or e.entity == kind]
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    ("en", "my booking code is abc123", "ABC123"),
+    ("en", "ref QWR 8LN please", "QWR8LN"),
+    ("nl", "boekingscode: XYZ12A", "XYZ12A"),
+    ("fr", "ma référence est HBXTZM", "HBXTZM"),
+    ("de", "Buchungsnummer ABCDEF", "ABCDEF"),
+    ("es", "mi reserva es k7p2xq", "K7P2XQ"),
+    ("pl", "numer rezerwacji: QWERTY", "QWERTY"),
+    ("sv", "bokning HB4TZM", "HB4TZM"),
+])
+def test_booking_reference(x: EntityExtractor, lang: str, text: str, expected: str) -> None:
+    assert values(x, text, lang, kind="booking_reference") == [("booking_reference", expected)]
+
+
+@pytest.mark.parametrize("text", [
+    "please cancel my flight", "I have travelled for 2hours", "my flight is KL1234", "thanks a lot",
+    "I waited 4hours at the gate", "AMS-JFK", "worst airline ever",
+])
+def test_no_false_booking_references(x: EntityExtractor, text: str) -> None:
+    assert values(x, text, kind="booking_reference") == []
+
+
+def test_booking_reference_when_expected(x: EntityExtractor) -> None:
+    assert values(x, "hbxtzm", ctx={"expecting": "booking_reference"}, kind="booking_reference") == [
+        ("booking_reference", "HBXTZM")]
+    assert values(x, "thanks", ctx={"expecting": "booking_reference"}, kind="booking_reference") == []
+    # a flight-number-looking code is the booking reference when the bot asked for one
+    assert values(x, "KL1234", ctx={"expecting": "booking_reference"}, kind="booking_reference") == [
+        ("booking_reference", "KL1234")]
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    ("en", "is KL 1234 delayed?", "KL1234"),
+    ("en", "kl643 status", "KL643"),
+    ("en", "flight 1234 tomorrow", "KL1234"),
+    ("nl", "vlucht 643 van morgen", "KL643"),
+    ("fr", "mon vol 1002", "KL1002"),
+    ("de", "Flug LH 992 nach München", "LH992"),
+    ("es", "el vuelo AF1641", "AF1641"),
+])
+def test_flight_number(x: EntityExtractor, lang: str, text: str, expected: str) -> None:
+    assert values(x, text, lang, kind="flight_number") == [("flight_number", expected)]
+
+
+@pytest.mark.parametrize("text", ["I waited in 2 queues", "at 10 we boarded", "EU261 compensation",
+                                  "the flight was 3 hours late"])
+def test_no_false_flight_numbers(x: EntityExtractor, text: str) -> None:
+    assert values(x, text, kind="flight_number") == []
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    ("en", "can I fly tomorrow", "2026-11-24"),
+    ("en", "the day after tomorrow", "2026-11-25"),
+    ("en", "next friday", "2026-11-27"),
+    ("en", "on 23/11", "2026-11-23"),
+    ("en", "Dec 3rd", "2026-12-03"),
+    ("en", "3 december", "2026-12-03"),
+    ("en", "on 5 january", "2027-01-05"),
+    ("nl", "morgen", "2026-11-24"),
+    ("nl", "overmorgen", "2026-11-25"),
+    ("nl", "volgende week vrijdag", "2026-12-04"),
+    ("nl", "op 3 december", "2026-12-03"),
+    ("fr", "demain", "2026-11-24"),
+    ("fr", "vendredi prochain", "2026-11-27"),
+    ("fr", "le 3 décembre", "2026-12-03"),
+    ("de", "übermorgen", "2026-11-25"),
+    ("de", "nächsten Freitag", "2026-11-27"),
+    ("de", "am 3. Dezember", "2026-12-03"),
+    ("es", "mañana", "2026-11-24"),
+    ("es", "el próximo viernes", "2026-11-27"),
+    ("it", "venerdì prossimo", "2026-11-27"),
+    ("it", "dopodomani", "2026-11-25"),
+    ("pt", "na próxima sexta", "2026-11-27"),
+    ("pt", "amanhã", "2026-11-24"),
+    ("pl", "w przyszły piątek", "2026-11-27"),
+    ("pl", "3 grudnia", "2026-12-03"),
+    ("sv", "nästa fredag", "2026-11-27"),
+    ("sv", "i morgon", "2026-11-24"),
+    ("da", "næste fredag", "2026-11-27"),
+    ("da", "i overmorgen", "2026-11-25"),
+])
+def test_dates(x: EntityExtractor, lang: str, text: str, expected: str) -> None:
+    assert values(x, text, lang, kind="date") == [("date", expected)]
+
+
+def test_dates_use_the_time_zone_of_the_context(x: EntityExtractor) -> None:
+    # 23:30 UTC on Monday is already Tuesday in Amsterdam, still Monday in New York
+    late = "2026-11-23T23:30:00+00:00"
+    assert values(x, "tomorrow", ctx={"now": late}, kind="date") == [("date", "2026-11-25")]
+    assert values(x, "tomorrow", ctx={"now": late, "timezone": "America/New_York"}, kind="date") == [
+        ("date", "2026-11-24")]
+
+
+@pytest.mark.parametrize(("lang", "text"), [("de", "Guten Morgen"), ("nl", "goede morgen"),
+                                            ("es", "esta semana por la mañana no"), ("en", "14.05 euro")])
+def test_no_false_dates(x: EntityExtractor, lang: str, text: str) -> None:
+    assert values(x, text, lang, kind="date") == []
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    ("en", "from Amsterdam to London", [("AMS", "origin"), ("LHR", "destination")]),
+    ("en", "AMS-JFK", [("AMS", "origin"), ("JFK", "destination")]),
+    ("nl", "van Parijs naar Londen", [("CDG", "origin"), ("LHR", "destination")]),
+    ("fr", "de Paris à Nice", [("CDG", "origin"), ("NCE", "destination")]),
+    ("de", "von München nach Wien", [("MUC", "origin"), ("VIE", "destination")]),
+    ("es", "desde Londres a Lisboa", [("LHR", "origin"), ("LIS", "destination")]),
+    ("pl", "z Warszawy do Krakowa", [("WAW", "origin"), ("KRK", "destination")]),
+    ("sv", "från Köpenhamn till Oslo", [("CPH", "origin"), ("OSL", "destination")]),
+    ("en", "stuck in Paris, I need to get to Boston", [("CDG", "origin"), ("BOS", "destination")]),
+])
+def test_airports_and_roles(x: EntityExtractor, lang: str, text: str, expected: list) -> None:
+    got = [(e.value, e.role) for e in x.extract(text, lang, CTX) if e.entity == "airport"]
+    assert got == expected
+
+
+@pytest.mark.parametrize("text", ["that was a nice flight", "Nice service today", "I'M SO MAD AT YOU",
+                                  "THE WORST", "what a MAN"])
+def test_no_false_airports(x: EntityExtractor, text: str) -> None:
+    assert values(x, text, kind="airport") == []
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    ("en", "the second one", 2), ("en", "option 3", 3), ("en", "2", 2), ("fr", "la deuxième", 2),
+    ("de", "die zweite bitte", 2), ("nl", "de tweede", 2), ("es", "la segunda", 2), ("it", "la seconda", 2),
+    ("pt", "a segunda", 2), ("pl", "drugi", 2), ("sv", "den andra", 2), ("da", "den anden", 2),
+])
+def test_options(x: EntityExtractor, lang: str, text: str, expected: int) -> None:
+    assert values(x, text, lang, ctx={**OPTIONS, "options": []}, kind="option") == [("option", expected)]
+
+
+def test_options_resolved_against_offered_ones(x: EntityExtractor) -> None:
+    assert values(x, "the 18:30 please", ctx=OPTIONS) == [("option", 2)]
+    assert values(x, "KL1235", ctx=OPTIONS) == [("option", 2)]
+    assert values(x, "the one at 7.15", ctx=OPTIONS) == [("option", 3)]
+    assert values(x, "kl 2001", ctx=OPTIONS) == [("option", 3)]
+    assert values(x, "the last one", ctx=OPTIONS) == [("option", 3)]
+    assert values(x, "option 7", ctx=OPTIONS) == []  # only three were offered
+
+
+def test_a_number_in_a_sentence_is_no_option(x: EntityExtractor) -> None:
+    assert values(x, "we are 2 adults and a child travelling", kind="option") == []
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    ("en", "my name is Jansen", "Jansen"),
+    ("en", "my name is Peter de Vries", "de Vries"),
+    ("nl", "naam: de Vries", "de Vries"),
+    ("fr", "je m'appelle Dupont", "Dupont"),
+    ("de", "Mein Name ist Müller", "Müller"),
+    ("es", "me llamo García", "García"),
+    ("it", "mi chiamo Rossi", "Rossi"),
+    ("pl", "nazywam się Kowalski", "Kowalski"),
+    ("sv", "jag heter Svensson", "Svensson"),
+    ("da", "jeg hedder Hansen", "Hansen"),
+    ("en", "ABC123 Jansen", "Jansen"),
+])
+def test_last_names(x: EntityExtractor, lang: str, text: str, expected: str) -> None:
+    assert values(x, text, lang, kind="last_name") == [("last_name", expected)]
+
+
+def test_last_name_when_asked_and_not_otherwise(x: EntityExtractor) -> None:
+    assert values(x, "van der Berg", ctx={"expecting": "last_name"}) == [("last_name", "van der Berg")]
+    assert values(x, "Jansen") == []
+    assert values(x, "thanks", ctx={"expecting": "last_name"}) == []
+
+
+def test_entities_carry_offsets_into_the_original_text(x: EntityExtractor) -> None:
+    text = "Flug nach Zürich übermorgen, Buchung QX7ZPL"
+    for e in x.extract(text, "de", CTX):
+        assert text[e.start:e.end] == e.text
+    assert {e.entity for e in x.extract(text, "de", CTX)} == {"airport", "date", "booking_reference"}
+
+
+@pytest.mark.parametrize(("text", "expected"), [("Sat, 2/21", "2027-02-21"), ("24/7 service", None),
+                                                ("1/2 of us", None)])
+def test_numeric_dates_month_first_and_non_dates(x: EntityExtractor, text: str, expected: str | None) -> None:
+    assert values(x, text, kind="date") == ([("date", expected)] if expected else [])
+
+
+def test_bare_numbers_read_as_what_was_asked(x: EntityExtractor) -> None:
+    assert values(x, "1234", ctx={"now": NOW, "expecting": "flight_number"}) == [("flight_number", "KL1234")]
+    assert values(x, "the 3rd", ctx={"now": NOW, "expecting": "date"}) == [("date", "2026-12-03")]
+    assert values(x, "28", ctx={"now": NOW, "expecting": "date"}) == [("date", "2026-11-28")]
+    assert values(x, "482913", ctx={"now": NOW, "expecting": "otp"}) == []
+    assert values(x, "2", ctx={"now": NOW, "expecting": "option"}) == [("option", 2)]
+
+
+@pytest.mark.parametrize(("lang", "text", "kind", "expected"), [
+    ("da", "kan I flytte mig til flyet i morgen kl 7?", "flight_number", []),
+    ("sv", "er kundtjänst stänger kl 17", "flight_number", []),
+    ("nl", "is KL1790 uit Madrid al geland?", "airport", [("airport", "MAD")]),
+    ("nl", "@Schiphol totale chaos #schiphol", "airport", []),
+    ("pt", "podem pôr-me num voo da Delta?", "airport", []),
+    ("en", "does EC 261 apply", "flight_number", []),
+    ("nl", "geldt EG 261 ook", "flight_number", []),
+    ("sv", "flytta mig till nästa vecka", "date", [("date", "2026-11-30")]),
+    ("pt", "dá pra passar meu voo pra segunda?", "date", [("date", "2026-11-30")]),
+    ("pt", "a segunda", "date", []),
+    ("da", "booking QW 7R2T, vil udskyde afrejsen", "booking_reference", [("booking_reference", "QW7R2T")]),
+    ("da", "vil afbestille bookingen i navnet Rasmussen", "last_name", [("last_name", "Rasmussen")]),
+    ("nl", "Claes is mijn achternaam", "last_name", [("last_name", "Claes")]),
+    ("da", "Lauridsen, RT5Y6U", "last_name", [("last_name", "Lauridsen")]),
+    ("de", "Status KL1234?", "last_name", []),
+    ("fr", "je suis coincé à Francfort", "last_name", []),
+    ("da", "nej, efternavnet er et andet", "last_name", []),
+])
+def test_regressions_from_the_training_data(x: EntityExtractor, lang: str, text: str, kind: str, expected) -> None:
+    assert values(x, text, lang, kind=kind) == expected
