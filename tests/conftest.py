@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import shutil
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
