@@ -115,3 +115,13 @@ def create_app(runtime: Runtime, *, run_outbox: bool = True) -> Starlette:
         Route("/metrics", metrics_endpoint),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+def create_default_app() -> Starlette:
+    """App factory for ``uvicorn --factory`` (one per worker process), from the environment's settings."""
+    from bot.logging import configure_logging
+    from bot.settings import get_settings
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(Runtime(settings))

@@ -78,22 +78,27 @@ def _setup_logging(s: Settings) -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on [default: 127.0.0.1]")] = None,
     port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port [default: 8080]")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes (state is in the database)")] = 1,
 ) -> None:
     """Serve the web chat (/), the REST channel (/webhooks/rest/webhook), /healthz and /metrics."""
     import uvicorn
 
     from bot.app import create_app
-    from bot.runtime import Runtime, open_database
+    from bot.runtime import Runtime
 
     s = settings()
     _setup_logging(s)
-    # fail fast with one clear line when the database is unreachable, before the server starts
-    run(_check_database(s, open_database))
+    # fail fast with one clear line when the database is unreachable; with several workers, also migrate, seed
+    # and train once here, before they start, so that they do not race for it
+    run(_prepare(s, full=workers > 1))
     h, p = host or s.host, port or s.port
     typer.echo(f"crisisbot: web chat on http://{h}:{p}/  (REST: POST /webhooks/rest/webhook; Ctrl+C stops)")
-    config = uvicorn.Config(create_app(Runtime(s)), host=h, port=p, log_level=s.log_level.lower(),
-                            access_log=False, lifespan="on", log_config=None)
-    server = uvicorn.Server(config)
+    common: dict[str, Any] = dict(host=h, port=p, log_level=s.log_level.lower(), access_log=False, lifespan="on",
+                                  log_config=None)
+    if workers > 1:
+        uvicorn.run("bot.app:create_default_app", factory=True, workers=workers, **common)
+        return
+    server = uvicorn.Server(uvicorn.Config(create_app(Runtime(s)), **common))
     try:
         server.run()
     except ConfigurationError as exc:
@@ -102,7 +107,12 @@ def serve(
         raise typer.Exit(1)
 
 
-async def _check_database(s: Settings, open_database: Any) -> None:
+async def _prepare(s: Settings, *, full: bool) -> None:
+    from bot.runtime import Runtime, open_database
+
+    if full:
+        async with Runtime(s):
+            return
     engine = await open_database(s, migrate=True)
     await engine.dispose()
 
@@ -197,6 +207,33 @@ def demo_bookings(
         typer.echo(json.dumps(rows[0] if ref is not None else rows, indent=2, ensure_ascii=False, default=str))
     else:
         typer.echo(format_bookings_text(rows))
+
+
+@demo_app.command("reset")
+def demo_reset(
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: every demo booking and its changes are lost")] = False,
+) -> None:
+    """Seed the demo airline afresh from today (its schedule covers a fixed window and goes stale)."""
+    import datetime as dt
+
+    from bot.reservations.sql.seed import reset_demo
+    from bot.runtime import open_database
+
+    if not yes:
+        fail("this deletes every demo booking and change; run again with --yes to confirm")
+    s = settings()
+
+    async def main() -> dict[str, int]:
+        engine = await open_database(s, migrate=True)
+        try:
+            return await reset_demo(engine, anchor=dt.datetime.now(dt.UTC).date(), days=s.demo_days,
+                                    bookings=s.demo_bookings)
+        finally:
+            await engine.dispose()
+
+    counts = run(main())
+    typer.echo(f"demo airline seeded from today: {counts.get('res_bookings', 0)} bookings, "
+               f"{counts.get('res_flights', 0)} flights")
 
 
 @app.command()

@@ -61,3 +61,12 @@ def test_db_upgrade_creates_the_embedded_database_in_the_working_directory(tmp_p
 def test_bad_flag_is_a_usage_error(tmp_path: Path):
     r = run_cli(["serve", "--port", "http"], tmp_path)
     assert r.returncode == 2 and "--port" in r.stderr
+
+
+def test_demo_reset_needs_confirmation_and_reseeds(tmp_path: Path):
+    refused = run_cli(["demo", "reset"], tmp_path)
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    assert not (tmp_path / "crisisbot.db").exists()  # nothing was touched
+    done = run_cli(["demo", "reset", "--yes"], tmp_path, CRISISBOT_DEMO_BOOKINGS="120")
+    assert done.returncode == 0, done.stderr
+    assert "120 bookings" in done.stdout
