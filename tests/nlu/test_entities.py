@@ -236,3 +236,83 @@ def test_bare_numbers_read_as_what_was_asked(x: EntityExtractor) -> None:
 ])
 def test_regressions_from_the_training_data(x: EntityExtractor, lang: str, text: str, kind: str, expected) -> None:
     assert values(x, text, lang, kind=kind) == expected
+
+
+# false positives / negatives reported by the data writers (one case per fix)
+@pytest.mark.parametrize(("lang", "text", "kind", "expected"), [
+    # spaced codes: the previous word is not part of the code; lower-case spaced codes after a cue are found
+    ("en", "my ref p4r t8y please", "booking_reference", [("booking_reference", "P4RT8Y")]),
+    ("fr", "c'est 8hj 2kd", "booking_reference", [("booking_reference", "8HJ2KD")]),
+    ("fr", "j'ai droit aux 600€", "booking_reference", []),
+    ("es", "mi reserva hj7 k2l", "booking_reference", [("booking_reference", "HJ7K2L")]),
+    ("de", "Buchung hk3 9df", "booking_reference", [("booking_reference", "HK39DF")]),
+    ("en", "cancel x7k 2pq", "booking_reference", [("booking_reference", "X7K2PQ")]),
+    ("en", "ref QWR 8LN", "booking_reference", [("booking_reference", "QWR8LN")]),
+    # regulations and aircraft types are no flight numbers
+    ("fr", "le règlement CE 261 s'applique", "flight_number", []),
+    ("de", "nach EG 261 steht mir was zu", "flight_number", []),
+    ("en", "the A350 was freezing", "flight_number", []),
+    ("en", "they swapped the A330 for an A320", "flight_number", []),
+    ("en", "flight A3 350 to Athens", "flight_number", [("flight_number", "A3350")]),
+    # Scandinavian clock times
+    ("sv", "KL 17 imorgon", "flight_number", []),
+    ("da", "flyet går kl 7", "flight_number", []),
+    ("en", "is KL 17 on time", "flight_number", [("flight_number", "KL17")]),
+    # airports
+    ("en", "please rebook me asap", "airport", []),
+    ("en", "get me to Oslo ASAP", "airport", [("airport", "OSL")]),
+    ("en", "#schiphol chaos again", "airport", []),
+    ("fr", "il faut que je vienne demain", "airport", []),
+    ("fr", "un vol pour Vienne", "airport", [("airport", "VIE")]),
+    ("en", "I filed a PIR at the desk", "airport", []),
+    ("es", "me llamo Maria de Castro", "airport", []),
+    # all-caps words in a short shout are no booking codes
+    ("es", "ASESOR YA", "booking_reference", []),
+    ("es", "PERSONA. HUMANO. AGENTE.", "booking_reference", []),
+    ("en", "CODE XKQPZT", "booking_reference", [("booking_reference", "XKQPZT")]),
+    # ordinals describing a wish when nothing is on offer
+    ("en", "the first flight tomorrow", "option", []),
+    ("en", "can I bring a second bag", "option", []),
+    ("es", "el primer vuelo disponible", "option", []),
+    ("it", "il primo volo", "option", []),
+    ("pl", "pierwszy lot", "option", []),
+    ("en", "the second one please", "option", [("option", 2)]),
+    ("en", "the 3rd one", "option", [("option", 3)]),
+    # dates
+    ("en", "the 3rd one", "date", []),
+    ("en", "any black friday deals?", "date", []),
+    ("en", "can I fly friday", "date", [("date", "2026-11-27")]),
+    ("da", "god morgen", "date", []),
+    ("de", "Morgen zusammen!", "date", []),
+    ("de", "Morgen!", "date", []),
+    ("de", "Morgen?", "date", [("date", "2026-11-24")]),
+    ("en", "tomorrow's flight is cancelled", "date", [("date", "2026-11-24")]),
+    ("pt", "dá pra mudar pra sexta", "date", [("date", "2026-11-27")]),
+    ("pt", "posso ficar até quinta", "date", [("date", "2026-11-26")]),
+])
+def test_reported_entity_errors(x: EntityExtractor, lang: str, text: str, kind: str, expected) -> None:
+    assert values(x, text, lang, kind=kind) == expected
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    ("nl", "mijn vlucht uit Parijs", [("CDG", "origin")]),
+    ("de", "ein Flug für München", [("MUC", "destination")]),
+    ("de", "bis Berlin bitte", [("BER", "destination")]),
+    ("de", "von Paris bis Berlin", [("CDG", "origin"), ("BER", "destination")]),
+])
+def test_reported_airport_roles(x: EntityExtractor, lang: str, text: str, expected) -> None:
+    assert [(e.value, e.role) for e in x.extract(text, lang, CTX) if e.entity == "airport"] == expected
+
+
+def test_all_caps_known_word_is_no_booking_code_unless_asked() -> None:
+    x = EntityExtractor(known_words={"sofort", "agente"})
+    assert values(x, "SOFORT", "de", kind="booking_reference") == []
+    assert values(x, "AGENTE!", "es", kind="booking_reference") == []
+    assert values(x, "SOFORT", "de", ctx={"now": NOW, "expecting": "booking_reference"},
+                  kind="booking_reference") == [("booking_reference", "SOFORT")]
+
+
+def test_ordinals_still_choose_when_options_are_offered(x: EntityExtractor) -> None:
+    offered = {"now": NOW, "options": OPTIONS["options"]}
+    assert values(x, "the first flight", ctx=offered, kind="option") == [("option", 1)]
+    assert values(x, "il primo volo", "it", ctx=OPTIONS, kind="option") == [("option", 1)]

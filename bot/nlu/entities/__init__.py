@@ -58,7 +58,7 @@ class EntityExtractor:
     def extract(self, text: str, language: str = "en", context: dict[str, Any] | None = None) -> list[Entity]:
         ctx = context or {}
         expecting = ctx.get("expecting")
-        flights = find_flight_numbers(text, self.default_carrier)
+        flights = find_flight_numbers(text, self.default_carrier, language)
         refs = find_booking_references(
             text, expecting=expecting in ("booking_reference", "booking"), known_words=self.known_words,
             flight_spans=[(e.start, e.end) for e in flights],

@@ -49,6 +49,8 @@ DEMO_AIRPORTS: dict[str, str] = {
 DEMO_CODES = frozenset(DEMO_AIRPORTS)
 # names that are ordinary words somewhere: only when capitalised (and not first word) or after from/to
 AMBIGUOUS_NAMES = frozenset({"nice", "rom", "porto", "aten", "sin", "praga", "roma", "rome", "paris", "wien", "lax"})
+# names that are also a common word in lower case ("qu'il vienne" = that he comes): only capitalised or after from/to
+LOWERCASE_WORDS = frozenset({"vienne"})
 # city names in airportsdata that are mostly something else in a passenger's message (airlines, words)
 NOT_CITIES = frozenset(fold(w) for w in (
     "Delta United American Southwest Virgin Jet Air Alaska Spirit Frontier Allegiant Emirates Iberia Ryanair "
@@ -81,7 +83,7 @@ DEST_CUES = {
     "en": "to|into|towards|for|heading to|going to|fly to",
     "nl": "naar|richting",
     "fr": "a|au|aux|vers|pour",
-    "de": "nach|in richtung",
+    "de": "nach|in richtung|fur|bis|bis nach",
     "es": "a|al|hacia|para",
     "it": "a|per|verso",
     "pt": "para|pra|a|para o|para a|pra o|pro|pra|ao|a o|chegar a|chegar em|ir para",
@@ -118,6 +120,8 @@ _DEST_RE = {lang: _cue_re(DEST_CUES[lang] + "|" + DEST_CUES["en"] + "|" + _ANY_D
 _CODE_RE = re.compile(r"(?<![\w-])[A-Z]{3}(?![\w])")
 _ROUTE_RE = re.compile(r"(?<![\w])([A-Za-z]{3})(?:\s*(?:-|–|—|>|->|→|/)\s*|\s+(?:to|naar|nach|à|a|till|til|para)\s+)"
                        r"([A-Za-z]{3})(?![\w])")
+# a capitalised first name (plus particle) right before: "Maria de Castro", "João da Silva"
+_SURNAME_BEFORE_RE = re.compile(r"(?<![\w])[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+\s+(?:(?:de|da|do|dos|das|del|van|von|di)\s+)?$")
 _CAP_RE = re.compile(r"(?<![\w])[A-ZÀ-ÖØ-Þ][\w'’\-]+(?:\s+(?:[A-ZÀ-ÖØ-Þ][\w'’\-]+|de|da|do|del|am|di|upon|on))*")
 
 
@@ -244,6 +248,8 @@ class AirportExtractor:
                 continue  # "@Schiphol", "#schiphol": an account or a topic, not where the passenger flies
             name = m.group(0)
             surface = text[m.start():m.end()]
+            if name in LOWERCASE_WORDS and not surface[:1].isupper() and not self._role(folded, m.start(), language):
+                continue
             if name in AMBIGUOUS_NAMES or len(name) <= 3:
                 role = self._role(folded, m.start(), language)
                 capital = surface[:1].isupper() and not surface.isupper()
@@ -261,6 +267,8 @@ class AirportExtractor:
                 if not free(s, e):
                     break
                 code = self.cities.get(fold(cand))
+                if code and _SURNAME_BEFORE_RE.search(text[max(0, s - 40):s]):
+                    break  # "Maria de Castro", "soy Ana Castro": a surname, not a town
                 if code and fold(cand) not in NOT_CITIES and self._role(folded, s, language):
                     found.append((s, e, code, True))
                     taken.append((s, e))

@@ -51,6 +51,12 @@ _FLIGHT_CUE_BEFORE_RE = re.compile(r"(?<!\w)(?:" + FLIGHT_CUES + r")(?!\w)" + _F
 # candidate booking references: six letters/digits, or 3+3 with one space or hyphen
 _REF_RE = re.compile(r"(?<![\w@#/.])(?=(?P<ref>[A-Za-z0-9]{6}|[A-Za-z0-9]{3}[ \-][A-Za-z0-9]{3}|"
                      r"[A-Za-z0-9]{2}[ \-][A-Za-z0-9]{4}|[A-Za-z0-9]{4}[ \-][A-Za-z0-9]{2})(?![\w/@]|\.\w))")
+# Airbus types that read like Aegean (A3) flights: A300, A310, A318-A321, A330, A340, A350, A380
+_AIRCRAFT_RE = re.compile(r"[Aa]3(?:00|10|1[89]|2[01]|30|40|50|80)")
+# "kl 17" is a clock time (klokken/klockan) here, even in capitals, unless the message says "flight"
+CLOCK_KL_LANGUAGES = frozenset({"sv", "da", "no", "nb", "nn"})
+# pronounceable (vowel every other letter or so): "asesor", "agente", "sofort" rather than "xkqpzt"
+_WORDLIKE_RE = re.compile(r"(?=(?:[^aeiouy]*[aeiouy]){2})(?!.*[^aeiouy]{3})[a-z]+")
 _UNIT_RE = re.compile(
     r"^\d+(?:h|hr|hrs|hour|hours|uur|heure|heures|std|min|mins|am|pm|th|st|nd|rd|kg|km|x|er|eme|ste|de|ans|jahre|"
     r"euro|euros|usd|eur|dkk|sek|pln|gbp|ore|kr|bags|days|dias|tage|dagen|jours|dni|dagar|dage|giorni)$",
@@ -64,7 +70,7 @@ def _fold(s: str) -> str:
     return fold(s)
 
 
-def find_flight_numbers(text: str, default_carrier: str = "KL") -> list[Entity]:
+def find_flight_numbers(text: str, default_carrier: str = "KL", language: str | None = None) -> list[Entity]:
     out: list[Entity] = []
     folded = _fold(text)
     for m in _FLIGHT_RE.finditer(text):
@@ -72,8 +78,15 @@ def find_flight_numbers(text: str, default_carrier: str = "KL") -> list[Entity]:
         car = car_raw.upper()
         if car in NOT_CARRIERS:
             continue
-        if car == "KL" and not car_raw.isupper() and len(num) <= 2 and int(num) <= 24:
-            continue  # "kl 7", "kl. 18": klokken/klockan (o'clock) in Danish, Swedish, Norwegian
+        if car == "KL" and len(num) <= 2 and int(num) <= 24 and (
+            not car_raw.isupper() or (language in CLOCK_KL_LANGUAGES
+                                      and not _FLIGHT_CUE_BEFORE_RE.search(folded[: m.start()][-40:]))
+        ):
+            continue  # "kl 7", "KL 17": klokken/klockan (o'clock) in Danish, Swedish, Norwegian
+        if car == "A3" and _AIRCRAFT_RE.fullmatch(car_raw + num) and not _FLIGHT_CUE_BEFORE_RE.search(
+            folded[: m.start()][-40:]
+        ):
+            continue  # "the A350", "an A320": an aircraft type, not Aegean (A3) flight 50
         if not car_raw.isupper() or not any(c.isalpha() for c in car_raw):
             # lower or mixed case, or a digit-letter designator: only known carriers that are no common word
             before = folded[: m.start()]
@@ -112,6 +125,7 @@ def find_booking_references(text: str, *, expecting: bool = False, known_words: 
     upper_total = sum(1 for c in text if c.isupper())
     shouting = letters_total >= 12 and upper_total > 0.6 * letters_total
     n_tokens = len(text.split())
+    all_caps = letters_total > 0 and upper_total == letters_total and n_tokens >= 2
     flight_spans = flight_spans or []
     last_end = -1
     for m in _REF_RE.finditer(text):
@@ -154,7 +168,9 @@ def find_booking_references(text: str, *, expecting: bool = False, known_words: 
             if cue:
                 ok = word not in known or compact.isupper()
             elif compact.isupper() and not shouting:
-                ok = word not in known or n_tokens <= 2
+                # "ABCDEF" alone is a code; "ASESOR YA", "AGENTE!" (a known word in a short all-caps message) is not
+                ok = (word not in known or (n_tokens <= 2 and not all_caps and expecting)) and not (
+                    all_caps and not expecting and _WORDLIKE_RE.fullmatch(word))
             elif expecting:
                 ok = n_tokens <= 3 and word not in known
             else:

@@ -111,6 +111,12 @@ _WEEKDAY_RE = re.compile(
     r"de\s+la\s+semana\s+que\s+viene|della\s+prossima\s+settimana|nasta\s+vecka|naste\s+uge|w\s+przyszlym\s+tygodniu))?"
     r"(?![\w])"
 )
+# named days that are no upcoming weekday: "black friday", "good friday", "cyber monday"
+_NAMED_DAY_BEFORE_RE = re.compile(r"\b(?:black|good|holy|cyber|blue|ash|easter|maundy|super|giving)\s+$")
+# "Morgen!" / "Morgen zusammen" alone: the German/Dutch greeting (good morning), not "tomorrow"
+_MORNING_GREETING_RE = re.compile(
+    r"^\W*morgen(?:\s*!+|\s+(?:zusammen|allerseits|alle|allemaal|leute|team|ihr|iedereen)[\s!.,]*)\s*$"
+)
 _PT_DAY_BEFORE_RE = re.compile(r"\b(?:pra|para|ate|desde|de|antes\s+de|depois\s+de|a\s+partir\s+de)\s+$")
 _NEXT_WEEK_RE = re.compile(
     r"(?:volgende|komende|next|nachste|nachsten|naechste)\s+(?:week|woche)\s*$"
@@ -142,7 +148,7 @@ _NUMERIC_RE = re.compile(
 # the "the 3rd" / "le 3" / "am 3." / "on the 23rd" form: day of the current or next month
 _DAY_ONLY_RE = re.compile(
     r"(?<![\w])(?:on\s+the|the|le|am|den|el\s+dia|el|il|o\s+dia|dia|op\s+de|de)\s+(?P<day>[0-3]?\d)"
-    r"(?P<ord>st|nd|rd|th|er|e|\.|º)?(?![\w:.,]\d|\w)"
+    r"(?P<ord>st|nd|rd|th|er|e|\.|º)?(?![\w:.,]\d|\w)(?!\s+(?:one|option|choice|alternative)\b)"
 )
 
 
@@ -266,9 +272,14 @@ def find_dates(text: str, language: str = "en", context: dict | None = None) -> 
                 continue
             if phrase == "morgen" and language not in ("nl", "de", "da", "sv"):
                 continue
+            if phrase == "morgen" and (context or {}).get("expecting") != "date" and _MORNING_GREETING_RE.match(folded):
+                continue
         add(m.start(), m.end(), today + dt.timedelta(days=_ALL_RELATIVE[phrase]))
     for m in _WEEKDAY_RE.finditer(folded):
         wd_word = m.group("wd")
+        named = _NAMED_DAY_BEFORE_RE.search(folded[max(0, m.start() - 10):m.start()])
+        if named and not (m.group("next") or m.group("this")):
+            continue  # "black friday", "good friday": a named day, not the coming weekday
         if wd_word in _WEAK_WEEKDAYS:
             has_cue = m.group("next") or m.group("after") or m.group("this") or "feira" in m.group(0)
             if not has_cue and language == "pt" and _PT_DAY_BEFORE_RE.search(folded[max(0, m.start() - 14):m.start()]):

@@ -47,6 +47,9 @@ _LAST_RE = re.compile(r"(?<![\w])(?:the\s+|de\s+|la\s+|le\s+|die\s+|el\s+|il\s+|
                       + "|".join(LAST_WORDS.split()) + r")(?:\s+(?:" + AFTER + r"))?(?![\w])")
 _BARE_NUM_RE = re.compile(r"^\W*(?:(?:" + ARTICLES + r"|nr|no|number|nummer|numero|numer|#)\.?\s*)?(?P<num>[1-9])"
                           r"\W*(?:(?:" + AFTER + r")\W*)*$")
+# a word right after the ordinal that it qualifies ("second bag"), other than please/thanks and the like
+_NOUN_AFTER_RE = re.compile(r"\s+(?!(?:" + AFTER + r"|and|or|en|of|et|ou|und|oder|y|e|o|i|och|og|lub)(?!\w))"
+                            r"[^\W\d]{2,}")
 _FLIGHT_IN_TEXT_RE = re.compile(r"(?<![\w])([A-Za-z]{2}|[A-Za-z]\d|\d[A-Za-z])\s?(\d{1,4})(?![\w])")
 
 
@@ -113,6 +116,10 @@ def find_options(text: str, language: str = "en", context: dict[str, Any] | None
         after = m.group("after") or ""
         if not expecting and not short and (not after or after in _FLIGHT_WORDS):
             continue  # "the first flight tomorrow" in a longer request is a wish, not a choice
+        if not expecting and not n_options and (
+            after in _FLIGHT_WORDS or (not after and _NOUN_AFTER_RE.match(folded, m.end()))
+        ):
+            continue  # nothing on offer: "the first flight", "il primo volo", "a second bag" describe, not choose
         if ok_index(n):
             out.append(Entity("option", n, m.start("ord") if not m.group("art") else m.start(), m.end(),
                               text[m.start():m.end()]))
