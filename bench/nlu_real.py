@@ -1,6 +1,7 @@
 """Intent accuracy of the NLU on real passenger tweets it has never seen (hand-labelled sample).
 
     python bench/nlu_real.py [--data PATH] [--labels PATH] [--show-errors N] [--backend embedded|rasa] [--use-cache]
+                             [--sweep]
 
 Labels: bench/data/real_tweets_intents.jsonl, one {"line": n, "intent": ..., "confidence": "sure"|"unsure"} per line,
 where ``line`` is the 0-based line number in the tweet file. The sample is
@@ -121,6 +122,8 @@ def main() -> None:
     ap.add_argument("--show-errors", type=int, default=0, metavar="N", help="print N misclassified tweets")
     ap.add_argument("--backend", default="embedded", choices=["embedded", "rasa"])
     ap.add_argument("--use-cache", action="store_true", help="use the model cache under settings.cache_dir")
+    ap.add_argument("--sweep", action="store_true",
+                    help="also print accuracy vs wrong-flow rate for a range of action thresholds")
     ap.add_argument("--keep-artefacts", action="store_true",
                     help=f"do not undo the export artefact {BOOKING_ARTEFACT!r} (= 'booking')")
     args = ap.parse_args()
@@ -173,6 +176,9 @@ def main() -> None:
     for (g, p), c in pairs.most_common(15):
         print(f"  {g:<15} -> {p:<15} {c:4d}")
 
+    if args.sweep:
+        print_sweep(gold, parses, [r["confidence"] == "sure" for r in labels])
+
     if args.show_errors:
         errors = [i for i in range(len(labels)) if gold[i] != pred[i]]
         print(f"\n{min(args.show_errors, len(errors))} of {len(errors)} misclassified (terminal only, never commit):")
@@ -181,6 +187,32 @@ def main() -> None:
             text = " ".join(texts[i].split())
             print(f"  line {labels[i]['line']:>5} gold {gold[i]:<14} pred {pred[i]:<14} {conf:.2f} "
                   f"[{labels[i]['confidence']}] {text}")
+
+
+def print_sweep(gold: list[str], parses: list[Any], sure: list[bool]) -> None:
+    """The trade-off of the action threshold (bot.nlu.embedded.ACTION_THRESHOLD), recomputed from the rankings:
+    an actionable intent below the threshold becomes nlu_fallback (a clarifying question instead of a flow)."""
+    from bot.settings import Settings
+
+    general = Settings().nlu_threshold
+    print(f"\naction threshold sweep (general threshold {general:.2f})")
+    print(f"{'action thr':>10} {'acc':>6} {'macroF1':>7} {'sure acc':>8} {'sure F1':>7} {'wrong-flow':>10} "
+          f"{'asks hit':>8} {'fallback':>8}")
+    tops = []
+    for p in parses:
+        ranked = [r for r in p.intent_ranking if r.name != FALLBACK]
+        tops.append((ranked[0].name, ranked[0].confidence) if ranked else (FALLBACK, 1.0))
+    asks = [i for i, g in enumerate(gold) if g in ACTIONABLE]
+    others = [i for i, g in enumerate(gold) if g not in ACTIONABLE]
+    sure_idx = [i for i, s in enumerate(sure) if s]
+    for thr in (general, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8):
+        pred = [FALLBACK if c < general or (n in ACTIONABLE and c < thr) else n for n, c in tops]
+        acc, macro, _ = summary(gold, pred)
+        s_acc, s_macro, _ = summary([gold[i] for i in sure_idx], [pred[i] for i in sure_idx])
+        wrong = sum(pred[i] in ACTIONABLE for i in others) / max(1, len(others))
+        hit = sum(pred[i] == gold[i] for i in asks) / max(1, len(asks))
+        fb = sum(p == FALLBACK for p in pred) / len(pred)
+        print(f"{thr:10.2f} {acc:6.3f} {macro:7.3f} {s_acc:8.3f} {s_macro:7.3f} {wrong:10.3f} {hit:8.3f} {fb:8.3f}")
 
 
 if __name__ == "__main__":

@@ -468,7 +468,7 @@ class FlowEngine(DialogueEngine):
                 run.say("unsupported_language")
                 return
             if not self._misunderstood(run):
-                run.say("clarify")
+                run.say("clarify", buttons=self._main_choices(run))
             return
         self._understood(run)
         flow_name = self.flows.by_intent.get(intent)
@@ -479,7 +479,8 @@ class FlowEngine(DialogueEngine):
             run.say("already_done")
             return
         if intent in INFO_INTENTS:
-            run.say(f"intent_{intent}")
+            choices = self._main_choices(run) if intent in ("greet", "help", "out_of_scope") else ()
+            run.say(f"intent_{intent}", buttons=choices)
             return
         if intent in ("provide_info", "choose_option", "affirm", "deny"):
             if run.entity("flight_number") and "flight_status" in self.flows:
@@ -493,7 +494,15 @@ class FlowEngine(DialogueEngine):
             if intent == "deny":
                 run.say("stopped_idle")
                 return
-        run.say("intent_help")
+        run.say("intent_help", buttons=self._main_choices(run))
+
+    def _main_choices(self, run: Run) -> tuple[Button, ...]:
+        """Quick replies for what the bot can do; their Rasa-style payloads name the intent directly."""
+        return tuple(
+            Button(run.text(key, None), payload)
+            for key, payload in (("button_rebook", "/rebook"), ("button_cancel", "/cancel"),
+                                 ("button_status", "/flight_status"), ("button_human", "/request_human"))
+        )
 
     def _recent_change(self, run: Run) -> bool:
         last = run.state.get("last_change")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import abc
+import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Self
 
@@ -108,6 +110,31 @@ class Parse:
             ),
             flags=tuple(d.get("flags", ())),
         )
+
+
+_PAYLOAD = re.compile(r"^/(?P<intent>[a-z_]+)(?P<entities>\{.*\})?$", re.DOTALL)
+
+
+def parse_payload(text: str, language: str) -> Parse | None:
+    """Rasa's button payloads: ``/rebook`` or ``/choose_option{"option": 2}`` name the intent (and entities) directly.
+
+    Returns None for anything else, including unknown intent names, so such text is parsed as usual.
+    """
+    m = _PAYLOAD.match(text.strip()) if text else None
+    if m is None or m.group("intent") not in INTENTS:
+        return None
+    entities: list[Entity] = []
+    if m.group("entities"):
+        try:
+            data = json.loads(m.group("entities"))
+        except ValueError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        entities = [Entity(entity=str(k), value=v, start=0, end=len(text), text=text, extractor="payload")
+                    for k, v in data.items() if k in ENTITIES]
+    intent = IntentPrediction(m.group("intent"), 1.0)
+    return Parse(text=text, language=language, intent=intent, intent_ranking=(intent,), entities=tuple(entities))
 
 
 class NLUBackend(abc.ABC):

@@ -195,3 +195,19 @@ def test_demo_cli_lists_bookings_to_try(tmp_path: Path):
     assert r.returncode == 0, r.stderr
     assert len(re.findall(r"^[A-Z0-9]{6}\s", r.stdout, re.MULTILINE)) == 3
     assert (tmp_path / "crisisbot.db").exists()
+
+
+@pytest.mark.parametrize("text", ["hmm", "what can you do?", "hello"])
+async def test_an_unclear_message_gets_quick_replies_that_work(bot: Bot, text: str):
+    replies = await bot.say("q1", text)
+    buttons = replies[-1].get("buttons", [])
+    assert [b["payload"] for b in buttons] == ["/rebook", "/cancel", "/flight_status", "/request_human"]
+    nxt = await bot.say("q1", buttons[0]["payload"])  # pressing "Change my flight"
+    assert "X7K2PQ" in texts(nxt)  # the rebook flow asks for the booking reference (with an example code)
+
+
+async def test_rasa_style_payload_with_entities(nlu: EmbeddedBackend):
+    parse = await nlu.parse('/choose_option{"option": 2}', "en")
+    assert (parse.intent.name, parse.intent.confidence) == ("choose_option", 1.0)
+    assert parse.first("option") == 2
+    assert (await nlu.parse("/not_an_intent", "en")).intent.name != "not_an_intent"

@@ -132,3 +132,54 @@ def test_same_word_different_languages_different_intents() -> None:
     model = train_model([pl, da], calibrate=False)
     assert model.predict(normalize_for_classifier("tak"), "pl")[0][0] == "affirm"
     assert model.predict(normalize_for_classifier("tak"), "da")[0][0] == "thanks"
+
+
+@pytest.mark.parametrize(("plain", "social"), [
+    ("my suitcase is lost", "@KLM @Schiphol my suitcase is lost #fail #klm http://t.co/abc123"),
+    ("I want to cancel my booking", ".@KLM I want to cancel my booking!!! https://example.com/x"),
+    ("kan ik morgen vliegen?", "@KLM_NL kan ik morgen vliegen? #storm"),
+])
+async def test_handles_hashtags_and_links_do_not_change_the_intent(trained: EmbeddedBackend, plain: str,
+                                                                   social: str) -> None:
+    lang = "nl" if "vliegen" in plain else "en"
+    a, b = await trained.parse(plain, lang), await trained.parse(social, lang)
+    assert b.intent_ranking[0].name == a.intent_ranking[0].name
+    assert abs(b.intent_ranking[0].confidence - a.intent_ranking[0].confidence) < 0.25
+
+
+def test_social_normalisation_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.nlu import text
+    from bot.nlu.text import normalize_for_classifier, strip_placeholders
+
+    monkeypatch.setattr(text, "SOCIAL_NORMALISATION", True)
+    monkeypatch.setattr(text, "PUNCTUATION_TOKENS", True)
+    n = normalize_for_classifier("@KLM why is my flight late? ask @Schiphol, see https://t.co/x #fail")
+    assert n.split()[0] == "why" and "fail" in n.split() and "?" in n.split()
+    assert "xmention" in n and "xurl" in n  # word features
+    assert "xmention" not in strip_placeholders(n) and "xurl" not in strip_placeholders(n)  # no char n-grams
+
+
+async def test_uncertain_actionable_intent_falls_back_but_keeps_the_ranking(trained: EmbeddedBackend) -> None:
+    text = "could you rebook me on the next flight please"
+    sure = await trained.parse(text, "en")
+    assert sure.intent.name == "rebook"
+    saved = trained.action_threshold
+    trained.action_threshold = min(1.0, sure.intent.confidence + 0.01)
+    try:
+        unsure = await trained.parse(text, "en")
+        # a clarifying question instead of starting a rebooking: the candidates stay in the ranking
+        assert unsure.intent.name == FALLBACK_INTENT
+        assert [r.name for r in unsure.intent_ranking[:2]] == [FALLBACK_INTENT, "rebook"]
+        # non-actionable intents are not held to the stricter threshold
+        thanks = await trained.parse("bedankt!", "nl")
+        assert thanks.intent.name == "thanks"
+    finally:
+        trained.action_threshold = saved
+
+
+async def test_no_choice_when_nothing_is_on_offer(trained: EmbeddedBackend) -> None:
+    offered = {"expecting": "option", "now": NOW,
+               "options": [{"index": 1, "departure_local": "14:05"}, {"index": 2, "departure_local": "18:30"}]}
+    assert (await trained.parse("the second one", "en", context=offered)).intent.name == "choose_option"
+    p = await trained.parse("the second one", "en", context={"now": NOW})
+    assert p.intent.name != "choose_option" and p.intent_ranking[0].name != "choose_option"
