@@ -316,3 +316,18 @@ def test_ordinals_still_choose_when_options_are_offered(x: EntityExtractor) -> N
     offered = {"now": NOW, "options": OPTIONS["options"]}
     assert values(x, "the first flight", ctx=offered, kind="option") == [("option", 1)]
     assert values(x, "il primo volo", "it", ctx=OPTIONS, kind="option") == [("option", 1)]
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "entity", "value"),
+    [
+        ("@KLM 2", {"expecting": "option", "options": [{"index": 1}, {"index": 2}]}, "option", 2),
+        ("@KLM @DemoAir Nguyen", {"expecting": "last_name"}, "last_name", "Nguyen"),
+    ],
+)
+def test_leading_mentions_do_not_hide_or_become_entities(text, context, entity, value):
+    from bot.nlu.entities import EntityExtractor
+
+    found = [e for e in EntityExtractor(default_carrier="KL").extract(text, "en", context) if e.entity == entity]
+    assert [e.value for e in found] == [value]
+    assert text[found[0].start:found[0].end] == found[0].text

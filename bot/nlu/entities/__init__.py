@@ -21,6 +21,7 @@ from bot.nlu.entities.options import find_options
 
 __all__ = ["EntityExtractor"]
 
+_MENTION_RE = re.compile(r"(?<![\w.])@\w+")
 _BARE_NUMBER_RE = re.compile(r"^\W*(?:the\s+|le\s+|el\s+|il\s+|de\s+|den\s+|am\s+|o\s+|dia\s+)?(?P<n>\d{1,4})"
                              r"(?P<o>st|nd|rd|th|er|e|o|\.)?\W*$", re.IGNORECASE)
 
@@ -57,6 +58,8 @@ class EntityExtractor:
 
     def extract(self, text: str, language: str = "en", context: dict[str, Any] | None = None) -> list[Entity]:
         ctx = context or {}
+        # @mentions are addressing, not content ("@KLM 2", "@KLM Nguyen"): blank them, keeping every offset
+        text = _MENTION_RE.sub(lambda m: " " * len(m.group()), text)
         expecting = ctx.get("expecting")
         flights = find_flight_numbers(text, self.default_carrier, language)
         refs = find_booking_references(
