@@ -9,6 +9,9 @@ DUPLICATES = Counter("crisisbot_messages_duplicate_total", "Inbound messages see
 REPLIES = Counter("crisisbot_replies_total", "Replies written to the outbox", ["channel"])
 INTENTS = Counter("crisisbot_intents_total", "Parsed intents", ["intent"])
 HANDOFFS = Counter("crisisbot_handoffs_total", "Conversations handed to a human", ["reason"])
+UNSUPPORTED_LANGUAGE = Counter(
+    "crisisbot_unsupported_language_total", "Messages in a language the bot does not speak (flagged)", ["language"]
+)
 OUTBOX_SENT = Counter("crisisbot_outbox_sent_total", "Outbox items delivered", ["channel"])
 OUTBOX_RETRIES = Counter("crisisbot_outbox_retries_total", "Outbox send attempts that will be retried", ["channel"])
 OUTBOX_PENDING = Gauge("crisisbot_outbox_pending", "Outbox items not yet delivered")

@@ -265,7 +265,10 @@ class Pipeline:
                 metrics.HANDOFFS.labels(result.handoff.reason).inc()
 
         if not detection.supported:
-            audit.append({"action": "flag_language", "reason": "unsupported_language"})
+            # answered in English; flagged so that a colleague who speaks the language can pick it up
+            detected = getattr(detection, "detected", None)
+            audit.append({"action": "flag_language", "reason": "unsupported_language", "detected": detected})
+            metrics.UNSUPPORTED_LANGUAGE.labels(detected or "unknown").inc()
         outbound = [
             NewOutbound(channel=conv.channel, recipient_id=conv.sender_id, payload=r.to_dict(), delivered=inline)
             for r in replies

@@ -461,6 +461,13 @@ class FlowEngine(DialogueEngine):
     async def _idle(self, run: Run) -> None:
         """No flow is active: start one, answer, or ask what the passenger wants."""
         intent, state = run.intent, run.state
+        if "unsupported_language" in run.parse.flags and not (
+            run.entity("flight_number") or run.entity("booking_reference")
+        ):
+            # an intent read from a language we do not speak is a guess: say which languages we speak, and offer
+            # the main choices (a colleague who speaks the language is flagged by the pipeline)
+            run.say("unsupported_language", buttons=self._main_choices(run))
+            return
         if not run.confident and (run.entity("flight_number") or run.entity("booking_reference")):
             intent = "provide_info"  # unsure what they want, but they gave us data we can use
         elif not run.confident:
