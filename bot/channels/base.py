@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
+from bot.lifecycle import AsyncResource
 from bot.pipeline import OutboundMessage
 
 
@@ -51,22 +52,9 @@ def split_text(text: str, limit: int) -> tuple[str, ...]:
     return tuple(parts)
 
 
-class Channel(abc.ABC):
+class Channel(AsyncResource):
     name: ClassVar[str]
     capabilities: ClassVar[Capabilities] = Capabilities()
-
-    async def initialize(self) -> None:  # noqa: B027 - optional hook
-        """Open clients, register webhooks."""
-
-    async def shutdown(self) -> None:  # noqa: B027 - optional hook
-        """Close clients."""
-
-    async def __aenter__(self) -> Self:
-        await self.initialize()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.shutdown()
 
     def render(self, msg: OutboundMessage) -> Rendered:
         """Apply the channel's capabilities: buttons or their numbered-list fallback, length limits."""

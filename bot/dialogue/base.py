@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.lifecycle import AsyncResource
 from bot.nlu.base import Parse
 
 
@@ -80,13 +81,7 @@ class TurnResult:
     events: list[dict[str, Any]] = field(default_factory=list)  # audit events: {"action": ..., ...} (no PII)
 
 
-class DialogueEngine(abc.ABC):
-    async def initialize(self) -> None:  # noqa: B027 - optional hook
-        pass
-
-    async def shutdown(self) -> None:  # noqa: B027 - optional hook
-        pass
-
+class DialogueEngine(AsyncResource):
     @abc.abstractmethod
     async def handle(self, turn: Turn) -> TurnResult:
         """Decide what to do with one message. Never raises for passenger input."""

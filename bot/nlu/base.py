@@ -8,6 +8,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Self
 
+from bot.lifecycle import AsyncResource
+
 INTENTS = (
     # fixed names: other parts and external evaluations rely on them
     "rebook",
@@ -137,23 +139,10 @@ def parse_payload(text: str, language: str) -> Parse | None:
     return Parse(text=text, language=language, intent=intent, intent_ranking=(intent,), entities=tuple(entities))
 
 
-class NLUBackend(abc.ABC):
+class NLUBackend(AsyncResource):
     """Parses one message. Implementations: ``embedded`` (trained from intents/) and ``rasa`` (HTTP)."""
 
     name: str = "abstract"
-
-    async def initialize(self) -> None:  # noqa: B027 - optional hook
-        """Load or train the model, open connections."""
-
-    async def shutdown(self) -> None:  # noqa: B027 - optional hook
-        """Release resources."""
-
-    async def __aenter__(self) -> Self:
-        await self.initialize()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.shutdown()
 
     @abc.abstractmethod
     async def parse(self, text: str, language: str, *, context: dict[str, Any] | None = None) -> Parse:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import abc
 import datetime as dt
 from decimal import Decimal
-from typing import Literal, Self
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from bot.errors import CrisisbotError
+from bot.lifecycle import AsyncResource
 
 Cabin = Literal["economy", "business"]
 CancelMode = Literal["refund", "voucher", "fee_refund", "eu261_refund"]
@@ -165,21 +166,8 @@ class ChangeResult(_Model):
     currency: str = "EUR"
 
 
-class ReservationAdapter(abc.ABC):
+class ReservationAdapter(AsyncResource):
     """Read and change bookings. All times are aware UTC datetimes; airports are IATA codes."""
-
-    async def initialize(self) -> None:  # noqa: B027 - optional hook
-        """Open connections; the SQL adapter also creates and seeds the demo airline when empty."""
-
-    async def shutdown(self) -> None:  # noqa: B027 - optional hook
-        """Close connections."""
-
-    async def __aenter__(self) -> Self:
-        await self.initialize()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.shutdown()
 
     @abc.abstractmethod
     async def find_booking(self, reference: str, last_name: str) -> Booking:
