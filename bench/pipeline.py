@@ -49,7 +49,6 @@ async def main() -> None:
     import asyncpg
     from sqlalchemy.engine import make_url
 
-    from bot.pipeline import InboundMessage
     from bot.runtime import Runtime
     from bot.settings import Settings
 
@@ -71,23 +70,7 @@ async def main() -> None:
             if args.processes > 1:
                 await run_processes(args, url)
                 return
-            rng = random.Random(7)
-            queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
-            for i in range(args.messages):
-                queue.put_nowait((i, rng.choice(MESSAGES)))
-            latencies: list[float] = []
-
-            async def worker() -> None:
-                while not queue.empty():
-                    i, text = queue.get_nowait()
-                    t = time.perf_counter()
-                    await rt.pipeline.receive(InboundMessage(
-                        channel="rest", sender_id=f"bench-{i % args.conversations}", text=text, message_id=f"b{i}"))
-                    latencies.append(time.perf_counter() - t)
-
-            start = time.perf_counter()
-            await asyncio.gather(*(worker() for _ in range(args.concurrency)))
-            elapsed = time.perf_counter() - start
+            latencies, elapsed = await drive(rt.pipeline, workload(args.messages), args)
             lat = sorted(latencies)
             mode = "fake NLU+dialogue" if args.fake else "real"
             print(f"backend: {'PostgreSQL' if is_pg else 'SQLite'}; mode: {mode}")
@@ -102,6 +85,33 @@ async def main() -> None:
             await conn.close()
 
 
+def workload(n: int) -> list[tuple[int, str]]:
+    rng = random.Random(7)
+    return [(i, rng.choice(MESSAGES)) for i in range(n)]
+
+
+async def drive(pipeline: object, items: list[tuple[int, str]], args: argparse.Namespace) -> tuple[list[float], float]:
+    """Send the messages with ``args.concurrency`` tasks; returns the latencies and the elapsed time."""
+    from bot.pipeline import InboundMessage
+
+    queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
+    for item in items:
+        queue.put_nowait(item)
+    latencies: list[float] = []
+
+    async def worker() -> None:
+        while not queue.empty():
+            i, text = queue.get_nowait()
+            t = time.perf_counter()
+            await pipeline.receive(InboundMessage(  # type: ignore[attr-defined]
+                channel="rest", sender_id=f"bench-{i % args.conversations}", text=text, message_id=f"b{i}"))
+            latencies.append(time.perf_counter() - t)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(args.concurrency)))
+    return latencies, time.perf_counter() - start
+
+
 def _runtime_kwargs(fake: bool) -> dict:
     if not fake:
         return {}
@@ -113,34 +123,16 @@ def _runtime_kwargs(fake: bool) -> dict:
 
 async def run_worker(args: argparse.Namespace) -> None:
     """One of --processes workers: its share of the messages; prints 'count elapsed latencies...' on stdout."""
-    from bot.pipeline import InboundMessage
     from bot.runtime import Runtime
     from bot.settings import Settings
 
     settings = Settings(database_url=args.url, demo_bookings=2000, demo_days=7, log_level="WARNING")
     async with Runtime(settings, **_runtime_kwargs(args.fake)) as rt:
-        rng = random.Random(7)
-        todo = [(i, rng.choice(MESSAGES)) for i in range(args.messages)]
         # conversations are split between workers, like a load balancer hashing the sender
-        mine = [(i, t) for i, t in todo if (i % args.conversations) % args.processes == args.worker]
-        queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
-        for item in mine:
-            queue.put_nowait(item)
-        latencies: list[float] = []
-
-        async def worker() -> None:
-            while not queue.empty():
-                i, text = queue.get_nowait()
-                t = time.perf_counter()
-                await rt.pipeline.receive(InboundMessage(
-                    channel="rest", sender_id=f"bench-{i % args.conversations}", text=text, message_id=f"b{i}"))
-                latencies.append(time.perf_counter() - t)
-
+        mine = [(i, t) for i, t in workload(args.messages) if (i % args.conversations) % args.processes == args.worker]
         print("ready", flush=True)
         sys.stdin.readline()  # start together
-        start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(args.concurrency)))
-        elapsed = time.perf_counter() - start
+        latencies, elapsed = await drive(rt.pipeline, mine, args)
         print(len(latencies), elapsed, " ".join(f"{x:.5f}" for x in latencies), flush=True)
 
 
