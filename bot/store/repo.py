@@ -70,6 +70,59 @@ OUTBOX = OutboxItem.__table__
 AUDIT = AuditLog.__table__
 CONTACT = Contact.__table__
 
+# The hot path's statements, built once with bound parameters: building a statement and its cache key on every
+# call was the largest CPU cost per message.
+_CONV_COLUMNS = (
+    CONV.c.id, CONV.c.channel, CONV.c.sender_id, CONV.c.language, CONV.c.owner, CONV.c.handoff_reason,
+    CONV.c.state, CONV.c.version,
+)
+_RECORD = (
+    insert(MSG)
+    .from_select(
+        ["conversation_id", "direction", "channel", "platform_message_id", "text", "payload", "status", "author",
+         "created_at"],
+        select(
+            CONV.c.id,
+            bindparam("b_direction", type_=MSG.c.direction.type),
+            bindparam("b_channel", type_=MSG.c.channel.type),
+            bindparam("b_platform_message_id", type_=MSG.c.platform_message_id.type),
+            bindparam("b_text", type_=MSG.c.text.type),
+            bindparam("b_payload", type_=MSG.c.payload.type),
+            bindparam("b_status", type_=MSG.c.status.type),
+            bindparam("b_author", type_=MSG.c.author.type),
+            bindparam("b_created_at", type_=MSG.c.created_at.type),
+        ).where(CONV.c.channel == bindparam("b_channel"), CONV.c.sender_id == bindparam("b_sender_id")),
+    )
+    .returning(MSG.c.id, MSG.c.conversation_id)
+)
+_TAKE_LEASE = (
+    update(CONV)
+    .where(
+        CONV.c.id == bindparam("b_cid"),
+        or_(CONV.c.lease_owner.is_(None), CONV.c.lease_until < bindparam("b_now", type_=CONV.c.lease_until.type),
+            CONV.c.lease_owner == bindparam("b_owner")),
+    )
+    .values(lease_owner=bindparam("b_owner"), lease_until=bindparam("b_until", type_=CONV.c.lease_until.type))
+    .returning(*_CONV_COLUMNS)
+)
+_COMPLETE = (
+    update(CONV)
+    .where(CONV.c.id == bindparam("b_cid"), CONV.c.version == bindparam("b_expected"),
+           CONV.c.lease_owner == bindparam("b_owner"))
+    .values(state=bindparam("b_state", type_=CONV.c.state.type), language=bindparam("b_language"),
+            owner=bindparam("b_new_owner"), handoff_reason=bindparam("b_reason"), version=CONV.c.version + 1,
+            updated_at=bindparam("b_now", type_=CONV.c.updated_at.type))
+)
+_COMPLETE_AND_RELEASE = _COMPLETE.values(lease_owner=None, lease_until=None)
+_PROCESSED = (
+    update(MSG)
+    .where(MSG.c.id == bindparam("b_mid"))
+    .values(parse=bindparam("b_parse", type_=MSG.c.parse.type), status=bindparam("b_status"),
+            processed_at=bindparam("b_now", type_=MSG.c.processed_at.type))
+)
+_OUTBOX_INSERT = insert(OUTBOX).returning(OUTBOX.c.id)
+_AUDIT_INSERT = insert(AUDIT)
+
 
 def _outbox_row(o: Any) -> OutboxRow:
     return OutboxRow(o.id, o.reply_to_id, o.conversation_id, o.channel, o.recipient_id, o.payload, o.status, o.attempts)
@@ -122,23 +175,10 @@ class Store:
                     # one statement when the conversation exists (the common case): INSERT .. SELECT .. RETURNING
                     row = (
                         await s.execute(
-                            insert(MSG)
-                            .from_select(
-                                ["conversation_id", "direction", "channel", "platform_message_id", "text", "payload",
-                                 "status", "author", "created_at"],
-                                select(
-                                    CONV.c.id,
-                                    bindparam("d", "in"),
-                                    bindparam("c", channel),
-                                    bindparam("p", platform_message_id, type_=MSG.c.platform_message_id.type),
-                                    bindparam("t", text, type_=MSG.c.text.type),
-                                    bindparam("pl", payload, type_=MSG.c.payload.type),
-                                    bindparam("s", "received"),
-                                    bindparam("a", author),
-                                    bindparam("at", now, type_=MSG.c.created_at.type),
-                                ).where(CONV.c.channel == channel, CONV.c.sender_id == sender_id),
-                            )
-                            .returning(MSG.c.id, MSG.c.conversation_id)
+                            _RECORD,
+                            {"b_direction": "in", "b_channel": channel, "b_platform_message_id": platform_message_id,
+                             "b_text": text, "b_payload": payload, "b_status": "received", "b_author": author,
+                             "b_created_at": now, "b_sender_id": sender_id},
                         )
                     ).first()
                     if row is not None:
@@ -184,13 +224,9 @@ class Store:
             return None
         row = (
             await s.execute(
-                update(CONV)
-                .where(
-                    CONV.c.id == conversation_id,
-                    or_(CONV.c.lease_owner.is_(None), CONV.c.lease_until < now, CONV.c.lease_owner == owner),
-                )
-                .values(lease_owner=owner, lease_until=now + dt.timedelta(seconds=seconds))
-                .returning(*self._CONV_COLUMNS)
+                _TAKE_LEASE,
+                {"b_cid": conversation_id, "b_now": now, "b_owner": owner,
+                 "b_until": now + dt.timedelta(seconds=seconds)},
             )
         ).first()
         return None if row is None else self._conv_state(row)
@@ -233,10 +269,7 @@ class Store:
 
     # ---- conversation lease (one turn at a time, across processes) ------------------------------------------------
 
-    _CONV_COLUMNS = (
-        Conversation.id, Conversation.channel, Conversation.sender_id, Conversation.language, Conversation.owner,
-        Conversation.handoff_reason, Conversation.state, Conversation.version,
-    )
+    _CONV_COLUMNS = _CONV_COLUMNS
 
     @staticmethod
     def _conv_state(row: Any) -> ConversationState:
@@ -297,28 +330,16 @@ class Store:
     ) -> list[OutboxRow]:
         """Store the turn's outcome and (by default) release the lease, all in one transaction."""
         now = utcnow()
-        values: dict[str, Any] = dict(
-            state=state, language=language, owner=owner, handoff_reason=handoff_reason,
-            version=Conversation.version + 1, updated_at=now,
-        )
-        if release:
-            values.update(lease_owner=None, lease_until=None)
         async with self.transaction() as s:
             result = await s.execute(
-                update(CONV)
-                .where(
-                    Conversation.id == conversation_id,
-                    Conversation.version == expected_version,
-                    Conversation.lease_owner == lease_owner,
-                )
-                .values(**values)
+                _COMPLETE_AND_RELEASE if release else _COMPLETE,
+                {"b_cid": conversation_id, "b_expected": expected_version, "b_owner": lease_owner, "b_state": state,
+                 "b_language": language, "b_new_owner": owner, "b_reason": handoff_reason, "b_now": now},
             )
             if result.rowcount != 1:
                 raise ConcurrencyConflict(f"conversation {conversation_id} changed or lease lost")
             await s.execute(
-                update(MSG)
-                .where(Message.id == inbound_id)
-                .values(parse=parse, status=inbound_status, processed_at=now)
+                _PROCESSED, {"b_mid": inbound_id, "b_parse": parse, "b_status": inbound_status, "b_now": now}
             )
             rows = await self._add_outbound(s, conversation_id, inbound_id, outbound, now)
             await self._add_audit(s, conversation_id, audit, actor, now)
@@ -330,7 +351,7 @@ class Store:
     ) -> None:
         if audit:
             await s.execute(
-                insert(AUDIT),
+                _AUDIT_INSERT,
                 [
                     {"actor": actor, "action": str(e.get("action", "event")), "conversation_id": conversation_id,
                      "details": {k: v for k, v in e.items() if k != "action"}, "at": now}
@@ -351,12 +372,12 @@ class Store:
             status = "sent" if o.delivered else "pending"
             oid = (
                 await s.execute(
-                    insert(OUTBOX)
-                    .values(reply_to_id=reply_to, conversation_id=conversation_id, visible=o.visible, author=o.author,
-                            channel=o.channel, recipient_id=o.recipient_id, payload=o.payload, status=status,
-                            attempts=1 if o.delivered else 0, next_attempt_at=now, created_at=now,
-                            sent_at=now if o.delivered else None)
-                    .returning(OUTBOX.c.id)
+                    _OUTBOX_INSERT,
+                    {"reply_to_id": reply_to, "conversation_id": conversation_id, "visible": o.visible,
+                     "author": o.author, "channel": o.channel, "recipient_id": o.recipient_id, "payload": o.payload,
+                     "status": status, "attempts": 1 if o.delivered else 0, "next_attempt_at": now,
+                     "created_at": now, "sent_at": now if o.delivered else None, "claimed_by": None,
+                     "claimed_until": None, "last_error": None, "platform_message_id": None},
                 )
             ).scalar_one()
             rows.append(OutboxRow(oid, reply_to, conversation_id, o.channel, o.recipient_id, o.payload, status,
