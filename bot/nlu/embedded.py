@@ -26,19 +26,16 @@ from bot.errors import ContentErrors, NLUError
 from bot.nlu.base import FALLBACK_INTENT, Entity, IntentPrediction, NLUBackend, Parse, parse_payload
 from bot.nlu.entities import EntityExtractor
 from bot.nlu.lexicon import is_angry
-from bot.nlu.text import WORD_RE, fold, normalize_for_classifier, sanitize, strip_placeholders
+from bot.nlu.text import WORD_RE, fold, normalize_for_classifier, sanitize
 from bot.nlu.training_data import TrainingData, load_training_data, training_files
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = "embedded-5"  # bump when features, classifier or normalisation change
+MODEL_VERSION = "embedded-6"  # bump when features, classifier or normalisation change
 RANKING_SIZE = 10
 SVC_C = 1.0  # regularisation of the LinearSVC (chosen by cross-validation on intents/)
 CLASS_WEIGHT: str | None = None
 LANGUAGE_WORDS = True
-# placeholders (xmention, xurl, ...) as word features only, no char n-grams: off, measured -0.5 pt CV macro-F1 and
-# mixed on the real tweets once the training data had @handles in every intent
-CHARS_WITHOUT_PLACEHOLDERS = False
 # length augmentation: pairs of examples of the same intent and language joined into one longer message, so that
 # length alone (real messages are long and chatty, most training examples short) does not point to one intent
 AUGMENT_PAIRS = 0.25  # pairs per intent and language, as a share of its examples (0 = off)
@@ -92,7 +89,6 @@ class IntentModel:
     languages: tuple[str, ...] = ()
     vocabulary: frozenset[str] = field(default_factory=frozenset)
     language_words: bool = False  # word features also tagged with the message language ("tak" pl = yes, da = thanks)
-    chars_without_placeholders: bool = False  # char n-grams built from the text without placeholder tokens
 
     @staticmethod
     def _char_ngrams(text: str) -> list[str]:
@@ -132,7 +128,7 @@ class IntentModel:
         import numpy as np
 
         text = _WS_RE.sub(" ", normalized.lower())
-        chars = self._char_ngrams(strip_placeholders(text) if self.chars_without_placeholders else text)
+        chars = self._char_ngrams(text)
         words = self._word_ngrams(_word_input(text, language) if self.language_words and language else text)
         ci, cv = self._block(chars, self.char_vocab, self.char_idf, 0)
         wi, wv = self._block(words, self.word_vocab, self.word_idf, len(self.char_vocab))
@@ -190,7 +186,6 @@ def train_model(datas: list[TrainingData], digest: str = "", *, calibrate: bool 
 
     if language_words is None:
         language_words = LANGUAGE_WORDS
-    skip_placeholders = CHARS_WITHOUT_PLACEHOLDERS and not by_language
     texts: list[str] = []
     labels: list[str] = []
     langs: list[str] = []
@@ -214,8 +209,7 @@ def train_model(datas: list[TrainingData], digest: str = "", *, calibrate: bool 
     from scipy.sparse import hstack
 
     word_docs = [_word_input(n, lang) for n, lang in zip(norm, langs, strict=True)] if language_words else norm
-    char_docs = [strip_placeholders(n) for n in norm] if skip_placeholders else norm
-    x = hstack([chars.fit_transform(char_docs), words.fit_transform(word_docs)]).tocsr()
+    x = hstack([chars.fit_transform(norm), words.fit_transform(word_docs)]).tocsr()
     clf = LinearSVC(C=SVC_C, class_weight=CLASS_WEIGHT)
     clf.fit(x, labels)
     classes = [str(c) for c in clf.classes_]
@@ -254,7 +248,6 @@ def train_model(datas: list[TrainingData], digest: str = "", *, calibrate: bool 
         languages=tuple(td.language for td in datas),
         vocabulary=vocab,
         language_words=language_words,
-        chars_without_placeholders=skip_placeholders,
     )
 
 

@@ -118,34 +118,15 @@ def _emoji_words(m: re.Match[str]) -> str:
     return " " + " ".join(dict.fromkeys(words or ["xemoji"])) + " "
 
 
-# tokens the classifier's normalisation puts in place of data; they are word features only (their letters would
-# otherwise make char n-grams such as "tion" from "xmention" that look like words of long complaints)
-PLACEHOLDERS = frozenset({"xurl", "xemail", "xmention", "xtime", "xflight", "xcode", "xnum", "xemoji",
-                          *_EMOJI_WORDS.values()})
-_PLACEHOLDER_RE = re.compile(r"(?<!\S)(?:" + "|".join(sorted(PLACEHOLDERS, key=len, reverse=True)) + r")(?!\S)")
 # a tweet's address line: "@KLM @Schiphol ..." or ".@KLM" says whom the message goes to, not what it wants
 LEADING_MENTIONS_RE = re.compile(r"^\W{0,3}(?:(?:rt|mt|cc)\s*:?\s*)?(?:@\w{1,30}[\s:,.;-]*)+", re.IGNORECASE)
-# punctuation that says nothing about the intent once words are split ("?" and "!" do: they become tokens)
-_PUNCT_RE = re.compile(r"[.,;:()\[\]{}\"“”„«»<>*_~|/\\]+|(?<!\w)['-]+|['-]+(?!\w)")
-_QUESTION_RE = re.compile(r"\s*([?!¿¡])\s*")
-SOCIAL_NORMALISATION = True  # drop the leading @mentions (the addressee of a tweet)
-# punctuation other than ?/! dropped, ?/! as tokens: off, measured worse on the real tweets and in cross-validation
-PUNCTUATION_TOKENS = False
-
-
-def strip_placeholders(normalized: str) -> str:
-    """The normalised text without placeholder tokens: what the character n-grams are built from."""
-    return _PLACEHOLDER_RE.sub(" ", normalized)
-
-
 def normalize_for_classifier(text: str) -> str:
     """The classifier's view of a message: placeholders for data, folded letters, no elongation.
 
     Social-media noise is neutralised: a leading run of @mentions (the addressee) is dropped, other mentions and URLs
-    become placeholders, hashtags keep their word, punctuation other than ? and ! is dropped and ?/! stand alone.
+    become placeholders, hashtags keep their word.
     """
-    if SOCIAL_NORMALISATION:
-        text = LEADING_MENTIONS_RE.sub(" ", text, count=1)
+    text = LEADING_MENTIONS_RE.sub(" ", text, count=1)
     text = URL_RE.sub(" xurl ", text)
     text = EMAIL_RE.sub(" xemail ", text)
     text = MENTION_RE.sub(" xmention ", text)
@@ -158,9 +139,6 @@ def normalize_for_classifier(text: str) -> str:
     text = fold(text)
     text = REPEAT_RE.sub(r"\1\1", text)
     text = re.sub(r"([!?.])\1+", r"\1", text)
-    if PUNCTUATION_TOKENS:
-        text = _PUNCT_RE.sub(" ", text)
-        text = _QUESTION_RE.sub(r" \1 ", text)
     return " ".join(text.split())
 
 

@@ -208,6 +208,16 @@ class _Retry(Exception):
     """Transient database condition (deadlock, serialization failure, busy): run the transaction again."""
 
 
+async def _confirmed_for_change(conn: AsyncConnection, ref: str) -> _State:
+    """The booking, locked for the change; only a confirmed booking can be changed or cancelled."""
+    state = await load_state(conn, ref, lock=True)
+    if state is None:
+        raise BookingNotFound("no booking with that reference")
+    if state.row.status != "confirmed":
+        raise ChangeNotAllowed("the booking is already cancelled")
+    return state
+
+
 class SqlReservationAdapter(ReservationAdapter):
     def __init__(self, engine: AsyncEngine, settings: Settings | None = None, *,
                  clock: Callable[[], dt.datetime] | None = None) -> None:
@@ -477,11 +487,7 @@ class SqlReservationAdapter(ReservationAdapter):
 
     async def _rebook(self, conn: AsyncConnection, ref: str, option_id: str) -> ChangeResult:
         now = self.now()
-        state = await load_state(conn, ref, lock=True)
-        if state is None:
-            raise BookingNotFound("no booking with that reference")
-        if state.row.status != "confirmed":
-            raise ChangeNotAllowed("the booking is cancelled")
+        state = await _confirmed_for_change(conn, ref)
         journey, leg_keys, cabin = parse_option_id(option_id)
         if journey not in state.journeys:
             raise ChangeNotAllowed("unknown option")
@@ -531,11 +537,7 @@ class SqlReservationAdapter(ReservationAdapter):
 
     async def _cancel(self, conn: AsyncConnection, ref: str, mode: str) -> ChangeResult:
         now = self.now()
-        state = await load_state(conn, ref, lock=True)
-        if state is None:
-            raise BookingNotFound("no booking with that reference")
-        if state.row.status != "confirmed":
-            raise ChangeNotAllowed("the booking is already cancelled")
+        state = await _confirmed_for_change(conn, ref)
         if state.segments and not any(_split(segs, now)[1] for segs in state.journeys.values()):
             raise ChangeNotAllowed("the trip has already been flown")
         total = Decimal(state.row.total_paid)
