@@ -22,12 +22,13 @@ from typing import Any, Protocol
 import structlog
 
 from bot import metrics
+from bot.cases import CaseDesk
 from bot.dialogue.base import DialogueEngine, Reply, Turn, TurnResult
 from bot.errors import ConcurrencyConflict, CrisisbotError, NLUError, StoreError
 from bot.messages import InboundMessage, OutboundMessage, ReceiveResult
 from bot.nlu.base import FALLBACK_INTENT, IntentPrediction, NLUBackend, Parse
 from bot.settings import Settings
-from bot.store.repo import ConversationState, NewOutbound, Store
+from bot.store.repo import ConversationState, NewOutbound, Store, TxStep
 
 __all__ = ["InboundMessage", "OutboundMessage", "Pipeline", "ReceiveResult", "clean_text"]
 
@@ -66,12 +67,14 @@ class Pipeline:
         nlu: NLUBackend,
         dialogue: DialogueEngine,
         settings: Settings,
+        cases: CaseDesk | None = None,
     ) -> None:
         self.store = store
         self.detector = detector
         self.nlu = nlu
         self.dialogue = dialogue
         self.settings = settings
+        self.cases = cases or CaseDesk(store, settings)
         self.worker_id = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._locks: dict[str, asyncio.Lock] = {}
         self._lock_users: dict[str, int] = {}
@@ -105,8 +108,20 @@ class Pipeline:
                     await self.store.release_lease(conv.id, self.worker_id)
                     return await self._replay(rec.conversation_id, rec.message_id)
                 result = await self._turn_with_retry(conv, rec.message_id, text, msg.inline_reply)
+            if msg.inline_reply:
+                result.replies = await self._with_waiting(msg, result.replies)
         metrics.TURN_SECONDS.observe(time.perf_counter() - started)
         return result
+
+    async def _with_waiting(self, msg: InboundMessage, replies: list[OutboundMessage]) -> list[OutboundMessage]:
+        """Messages for this passenger that no response has carried yet (an agent's reply) travel with this
+        response, in the order they were written."""
+        waiting = await self.store.take_undelivered(msg.channel, msg.sender_id)
+        if not waiting:
+            return replies
+        seen = {m.outbox_id for m in replies}
+        merged = [*replies, *(OutboundMessage.from_row(r) for r in waiting if r.id not in seen)]
+        return sorted(merged, key=lambda m: m.outbox_id)
 
     async def recover(self, older_than_seconds: float | None = None) -> int:
         """Process inbound messages a dead process stored but never answered. Returns how many."""
@@ -199,17 +214,20 @@ class Pipeline:
         replies: list[Reply] = []
         side: list[NewOutbound] = []
 
-        if conv.owner == "agent":
-            inbound_status = "processed"  # a human owns the conversation: the bot stores and says nothing
-        elif conv.owner == "queued":
-            inbound_status = "processed"
-            replies = self._queued_ack(conv, language)
-            if replies:
-                state = {**state, "queued_ack_at": dt.datetime.now(dt.UTC).isoformat()}
-        else:
-            inbound_status = "processed"
+        extra: list[TxStep] = []
+        serve = conv.owner not in ("queued", "agent")
+        if not serve:
+            # a person has, or will have, the conversation: the case desk answers (never silence while queued;
+            # nothing of the bot's own while an agent has it) and adds the message to the case
+            desk = await self.cases.passenger_message(conv, language=language, parse=parse, inbound_id=inbound_id)
+            replies, extra = list(desk.replies), list(desk.writes)
+            if desk.back_to_bot:  # the passenger withdrew; a new request is served right away
+                owner, handoff_reason, serve = "bot", None, desk.serve
+                audit.append({"action": "handoff_withdrawn", "new_request": desk.serve})
+        inbound_status = "processed"
+        if serve:
             result = await self._decide(conv, language, text, parse)
-            state, replies = result.state, result.replies
+            state, replies = result.state, [*replies, *result.replies]
             # handoffs and language flags are audited here, once, whatever the engine also reports
             audit.extend(e for e in result.events if e.get("action") not in ("handoff", "flag_language"))
             side = [
@@ -218,9 +236,15 @@ class Pipeline:
             ]
             if result.handoff is not None:
                 owner, handoff_reason = "queued", result.handoff.reason
+                # the summary names the booking: it goes to the case, not the audit log
                 audit.append({"action": "handoff", "reason": result.handoff.reason,
-                              "summary": result.handoff.summary, "priority": result.handoff.priority})
+                              "priority": result.handoff.priority})
                 metrics.HANDOFFS.labels(result.handoff.reason).inc()
+                notes, opening = await self.cases.prepare_open(
+                    conv, result.handoff, language=language, parse=parse, inbound_id=inbound_id
+                )
+                replies.extend(notes)
+                extra.append(opening)
 
         if not detection.supported:
             # answered in English; flagged so that a colleague who speaks the language can pick it up
@@ -244,6 +268,7 @@ class Pipeline:
             handoff_reason=handoff_reason,
             outbound=[*outbound, *side],
             audit=audit,
+            extra=extra,
         )
         metrics.REPLIES.labels(conv.channel).inc(len(outbound))
         metrics.INTENTS.labels(parse.intent.name).inc()
@@ -300,16 +325,3 @@ class Pipeline:
                 state=conv.state,
                 handoff=HandoffRequest(reason="bot_error", summary="the dialogue engine failed on this message"),
             )
-
-    def _queued_ack(self, conv: ConversationState, language: str) -> list[Reply]:
-        """While waiting for a human, acknowledge at most once every 15 minutes; never more."""
-        from bot.texts import text_for
-
-        last = conv.state.get("queued_ack_at")
-        if last:
-            try:
-                if dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(last) < dt.timedelta(minutes=15):
-                    return []
-            except ValueError:
-                pass
-        return [Reply(text_for("queued_ack", language), kind="holding")]

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.cases import CaseDesk
 from bot.channels.base import Channel, ChannelContext
 from bot.dialogue.base import DialogueEngine
 from bot.errors import ConfigurationError
@@ -81,6 +82,7 @@ class Runtime:
         self.nlu: NLUBackend
         self.dialogue: DialogueEngine
         self.pipeline: Pipeline
+        self.cases: CaseDesk
 
     async def start(self) -> None:
         s = self.settings
@@ -111,6 +113,7 @@ class Runtime:
         self.pipeline = Pipeline(
             store=self.store, detector=self._detector, nlu=self.nlu, dialogue=self.dialogue, settings=s
         )
+        self.cases = self.pipeline.cases
         await self.pipeline.recover()
         if self.serving:
             await self._start_serving()

@@ -6,7 +6,7 @@ Database errors are translated into bot.errors.StoreError here, at the edge.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +62,9 @@ class NewOutbound:
     visible: bool = True  # False for side messages (e.g. a one-time code by e-mail): not in the transcript
     delivered: bool = False  # True when the reply travels inline (in the response to the passenger's request)
 
+
+# More work for the turn's transaction (e.g. opening a handoff case): runs after the conversation's update succeeded
+TxStep = Callable[[AsyncConnection, dt.datetime], Awaitable[None]]
 
 # DML on tables, not mapped classes: Core statements skip the ORM's per-statement bookkeeping
 CONV = Conversation.__table__
@@ -327,8 +330,12 @@ class Store:
         audit: Sequence[dict[str, Any]],
         actor: str = "bot",
         release: bool = True,
+        extra: Sequence[TxStep] = (),
     ) -> list[OutboxRow]:
-        """Store the turn's outcome and (by default) release the lease, all in one transaction."""
+        """Store the turn's outcome and (by default) release the lease, all in one transaction.
+
+        ``extra`` steps run in the same transaction after the outbound rows (e.g. the handoff case of this turn).
+        """
         now = utcnow()
         async with self.transaction() as s:
             result = await s.execute(
@@ -343,7 +350,23 @@ class Store:
             )
             rows = await self._add_outbound(s, conversation_id, inbound_id, outbound, now)
             await self._add_audit(s, conversation_id, audit, actor, now)
+            for step in extra:
+                await step(s, now)
             return rows
+
+    async def add_audit_in(
+        self, s: AsyncConnection, conversation_id: str | None, audit: Sequence[dict[str, Any]], actor: str,
+        now: dt.datetime,
+    ) -> None:
+        """Audit rows within a caller's transaction (details without personal data in clear)."""
+        await self._add_audit(s, conversation_id, audit, actor, now)
+
+    async def add_outbound_in(
+        self, s: AsyncConnection, conversation_id: str | None, outbound: Sequence[NewOutbound], now: dt.datetime,
+        reply_to: int | None = None,
+    ) -> list[OutboxRow]:
+        """Outbox rows within a caller's transaction."""
+        return await self._add_outbound(s, conversation_id, reply_to, outbound, now)
 
     async def _add_audit(
         self, s: AsyncConnection, conversation_id: str | None, audit: Sequence[dict[str, Any]], actor: str,
@@ -405,6 +428,27 @@ class Store:
                     .order_by(OUTBOX.c.id)
                 )
             ).all()
+            return [_outbox_row(r) for r in rows]
+
+    async def take_undelivered(self, channel: str, recipient_id: str, before_id: int | None = None) -> list[OutboxRow]:
+        """Visible messages to this recipient still waiting in the outbox (an agent's reply, an answer written by
+        recovery while the passenger's request had gone), marked delivered: for channels whose replies travel in
+        the response to the passenger's next request (REST)."""
+        q = select(OUTBOX).where(
+            OUTBOX.c.channel == channel, OUTBOX.c.recipient_id == recipient_id, OUTBOX.c.status == "pending",
+            OUTBOX.c.visible.is_(True),
+        )
+        if before_id is not None:
+            q = q.where(OUTBOX.c.id < before_id)
+        now = utcnow()
+        async with self.transaction() as s:
+            rows = (await s.execute(q.order_by(OUTBOX.c.id))).all()
+            if rows:
+                await s.execute(
+                    update(OUTBOX)
+                    .where(OUTBOX.c.id.in_([r.id for r in rows]), OUTBOX.c.status == "pending")
+                    .values(status="sent", sent_at=now, attempts=OUTBOX.c.attempts + 1)
+                )
             return [_outbox_row(r) for r in rows]
 
     # ---- outbox ---------------------------------------------------------------------------------------------------
