@@ -360,9 +360,11 @@ class CaseDesk:
         note naming the agent while they have not answered yet.
         """
         case = await self.open_case(conv.id)
+        if case is None and conv.owner == "agent":
+            return PassengerTurn([])  # owned by a person outside the desk (set by hand): stored, the bot is silent
         if case is None:
-            # queued (or owned) without a case: from before cases existed, or set by hand; open one, nobody waits
-            # unseen. The handoff's context is gone; the transcript has it.
+            # queued without a case: from before cases existed, or set by hand; open one, so nobody waits unseen.
+            # The handoff's context is gone; the transcript has it.
             handoff = HandoffRequest(reason=conv.handoff_reason or "unknown",
                                      summary="the conversation was queued without a case; see the transcript")
             replies, write = await self.prepare_open(conv, handoff, language=language, parse=parse,
