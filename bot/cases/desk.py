@@ -370,6 +370,8 @@ class CaseDesk:
             replies, write = await self.prepare_open(conv, handoff, language=language, parse=parse,
                                                      inbound_id=inbound_id)
             return PassengerTurn(replies, [write])
+        # the case's language: a short "stop" or "3" must not switch the passenger's language under them
+        language = case.language or language
         if case.state == "queued" and (self.is_withdrawal(parse) or self.is_new_request(parse)):
             serve = not self.is_withdrawal(parse)
             key = "case_withdrawn_new_request" if serve else "case_withdrawn"

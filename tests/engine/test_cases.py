@@ -284,7 +284,7 @@ async def test_case_context_and_audit_keep_personal_data_out_of_the_audit_log(en
                  "offered": [{"option": 1, "segments": [{"flight_number": "KL1234", "origin": "AMS",
                                                          "destination": "LHR", "departure": "x"}]}]},
     )
-    notes, write = await desk.prepare_open(conv, handoff, language="en", parse=None, inbound_id=r.inbound_id)
+    _notes, write = await desk.prepare_open(conv, handoff, language="en", parse=None, inbound_id=r.inbound_id)
     async with p.store.transaction() as s:
         await write(s, dt.datetime.now(dt.UTC))
     [case] = await desk.list_cases()
