@@ -6,12 +6,15 @@ these, so callers handle one family of errors::
     CrisisbotError
     ├── ConfigurationError        settings or environment are unusable (e.g. database unreachable at start)
     ├── ContentError              a YAML content file is invalid (file, line, field)
-    ├── StoreError                the database failed
-    │   └── ConcurrencyConflict   optimistic version check or lease lost
+    ├── StoreError                the database failed (may pass: retry later)
+    │   ├── ConcurrencyConflict   optimistic version check or lease lost
+    │   └── StoreDataError        the database refused the values themselves (never passes: do not retry)
     ├── ChannelError              a platform could not be reached or refused a message
     │   └── RateLimited           the platform asked us to slow down (retry_after seconds)
     ├── NLUError                  the NLU backend failed
     ├── BadRequest                malformed inbound input (webhook body, CLI flag)
+    │   └── PayloadTooLarge       the input is over a documented size limit
+    ├── Unauthorized              a webhook's secret is missing or wrong
     └── ReservationError          see bot.reservations.base for its subclasses
 """
 
@@ -57,6 +60,10 @@ class ConcurrencyConflict(StoreError):
     """Somebody else changed the row first (optimistic version) or the conversation lease was lost."""
 
 
+class StoreDataError(StoreError):
+    """The database refused the values given (out of range, not storable text): the same input fails again."""
+
+
 class ChannelError(CrisisbotError):
     """A platform could not be reached or refused the message."""
 
@@ -73,3 +80,11 @@ class NLUError(CrisisbotError):
 
 class BadRequest(CrisisbotError):
     """Malformed inbound input."""
+
+
+class PayloadTooLarge(BadRequest):
+    """Inbound input over a documented size limit (refused whole, never stored cut)."""
+
+
+class Unauthorized(CrisisbotError):
+    """A request without the right credentials (e.g. a webhook's shared secret)."""

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.errors import ConcurrencyConflict, StoreError
+from bot.errors import ConcurrencyConflict, StoreDataError, StoreError
+from bot.privacy import redact
 from bot.store.db import utcnow
 from bot.store.models import AuditLog, Contact, Conversation, Message, OutboxItem, new_id
 
@@ -138,10 +139,18 @@ class Store:
         try:
             async with self.engine.begin() as conn:
                 yield conn
+        except DataError as exc:
+            # the values themselves are refused (e.g. a NUL character, a number out of range): retrying cannot help
+            raise StoreDataError(f"the database refused a value: {type(exc.orig).__name__}") from exc
         except (OperationalError, DBAPIError) as exc:
             if isinstance(exc, IntegrityError):
                 raise
             raise StoreError(f"database error: {exc.__class__.__name__}: {exc.orig!s}"[:500]) from exc
+        except StatementError as exc:
+            # the driver could not even send a value (an integer too large, text that is not valid Unicode)
+            if isinstance(exc.orig, (OverflowError, UnicodeError, ValueError, TypeError)):
+                raise StoreDataError(f"the database cannot store a value: {type(exc.orig).__name__}") from exc
+            raise
 
     async def ping(self) -> None:
         async with self.transaction() as s:
@@ -354,7 +363,8 @@ class Store:
                 _AUDIT_INSERT,
                 [
                     {"actor": actor, "action": str(e.get("action", "event")), "conversation_id": conversation_id,
-                     "details": {k: v for k, v in e.items() if k != "action"}, "at": now}
+                     # every audit row passes the same redaction as the logs: no personal data in clear
+                     "details": redact({k: v for k, v in e.items() if k != "action"}), "at": now}
                     for e in audit
                 ],
             )
