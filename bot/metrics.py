@@ -22,3 +22,8 @@ TURN_SECONDS = Histogram(
     "crisisbot_turn_seconds", "Inbound message to stored reply",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
+AUTH_FAILURES = Counter("crisisbot_auth_failures_total", "Failed booking verifications (wrong reference or name)")
+AUTH_LOCKS = Counter(
+    "crisisbot_auth_locks_total", "Verification locks started (per booking reference or client address)", ["scope"]
+)
+AUTH_REFUSED = Counter("crisisbot_auth_refused_total", "Verifications refused because of a lock", ["scope"])

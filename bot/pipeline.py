@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import structlog
 
 from bot import metrics
-from bot.dialogue.base import DialogueEngine, Reply, Turn, TurnResult
+from bot.dialogue.base import CLIENT_ADDRESS, DialogueEngine, Reply, Turn, TurnResult
 from bot.errors import ConcurrencyConflict, CrisisbotError, NLUError, StoreError
 from bot.nlu.base import FALLBACK_INTENT, IntentPrediction, NLUBackend, Parse
 from bot.settings import Settings
@@ -42,6 +42,7 @@ class InboundMessage:
     sender_name: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     inline_reply: bool = False  # the replies travel back in the response to this request (REST, web chat)
+    client_address: str | None = None  # the client's network address (web channels): verification throttling
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +123,7 @@ class Pipeline:
 
     async def receive(self, msg: InboundMessage) -> ReceiveResult:
         started = time.perf_counter()
+        CLIENT_ADDRESS.set(msg.client_address)  # for the dialogue's verification throttle (per client address)
         text = clean_text(msg.text)
         # the in-process lock first (per sender), so that storing the message can take the lease in the same
         # transaction; the message is stored before anything is acknowledged, so nothing is lost if we die here

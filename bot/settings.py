@@ -57,7 +57,16 @@ class Settings(BaseSettings):
     hub: str = "AMS"
 
     # dialogue
-    max_auth_attempts_per_hour: int = 5
+    max_auth_attempts_per_hour: int = 5  # per conversation
+    # across all senders and channels (bot.store.throttle): failures within the window lock a booking reference, or
+    # a client address of the web channels, for auth_lock_minutes
+    auth_failures_per_reference: int = 10
+    auth_failures_per_address: int = 30
+    auth_window_minutes: float = 60.0
+    auth_lock_minutes: float = 60.0
+    # a failed verification answers no sooner than this, so that a wrong reference and a wrong name take the same
+    # time (the reservation system's lookups differ)
+    auth_failure_min_seconds: float = 0.25
     step_up_otp: bool = False
     group_handoff_size: int = 5
 

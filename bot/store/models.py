@@ -132,3 +132,19 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(64))
     conversation_id: Mapped[str | None] = mapped_column(String(32))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AuthThrottle(Base):
+    """Failed booking verifications per booking reference and per client address, across senders and processes.
+
+    ``key`` is ``ref:`` or ``addr:`` and a hash, never the reference or address itself. A key with too many failures
+    in its window is locked until ``locked_until`` (see bot.store.throttle).
+    """
+
+    __tablename__ = "auth_throttle"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
