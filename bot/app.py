@@ -1,28 +1,31 @@
-"""The web app: web chat at ``/``, the Rasa-compatible REST channel, ``/healthz`` and ``/metrics``."""
+"""The web app: mounts what the channels serve, ``/healthz`` and ``/metrics``, and maps errors to responses.
+
+Routes come from the enabled channels (``Channel.routes()``: REST, web chat, and the platform webhooks); this module
+adds nothing channel-specific. Every error becomes a response here, in one place: input refused by a channel
+(``RequestRejected``: 400 / 401 / 403 / 413), a value the database refuses (400: the same request would fail again),
+a busy conversation or a database fault (503 with Retry-After: they pass), anything else (500, logged without
+personal data). Every response says ``X-Content-Type-Options: nosniff``; pages add their Content-Security-Policy.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import structlog
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot import metrics
-from bot.channels.rest import MAX_BODY as REST_MAX_BODY
-from bot.channels.rest import RestChannel
-from bot.channels.webchat import MAX_BODY as WEBCHAT_MAX_BODY
-from bot.channels.webchat import WebchatChannel, page_headers, page_html
-from bot.errors import BadRequest, ConcurrencyConflict, PayloadTooLarge, StoreDataError, StoreError, Unauthorized
-from bot.outbox import OutboxDispatcher
+from bot.errors import ConcurrencyConflict, RequestRejected, StoreDataError, StoreError
 from bot.runtime import Runtime
+from bot.settings import Settings
 
 log = structlog.get_logger("crisisbot.app")
 
@@ -31,63 +34,47 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-# ---- errors -> responses, in one place ---------------------------------------------------------------------------
-# 4xx: the request itself is wrong, the same request fails again. 503 (with Retry-After) only for what can pass.
+async def _rejected(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestRejected)
+    return _error(exc.status_code, str(exc))
 
 
-async def _bad_request(_request: Request, exc: Exception) -> Response:
-    return _error(413 if isinstance(exc, PayloadTooLarge) else 400, str(exc))
+async def _busy(_request: Request, _exc: Exception) -> Response:
+    return _error(503, "this conversation is busy, retry the same request", {"Retry-After": "1"})
 
 
-async def _unauthorized(_request: Request, exc: Exception) -> Response:
-    return _error(401, str(exc))
+async def _store_refused(_request: Request, exc: Exception) -> Response:
+    # past the channels' checks: still the request's values, not a fault that passes
+    log.warning("store_refused_value", error=str(exc))
+    return _error(400, "the request contains a value that cannot be stored")
 
 
-async def _store_error(_request: Request, exc: Exception) -> Response:
-    if isinstance(exc, StoreDataError):  # the values themselves: a retry fails the same way
-        log.warning("store_refused_values", error=str(exc))
-        return _error(400, "the request contains a value that cannot be stored")
-    if isinstance(exc, ConcurrencyConflict):
-        return _error(503, "this conversation is busy, retry the same request", {"Retry-After": "1"})
-    log.error("store_error", exc_info=exc)
+async def _store_down(_request: Request, exc: Exception) -> Response:
+    log.error("store_error", error=type(exc).__name__)
     return _error(503, "temporarily unavailable, retry the same request", {"Retry-After": "5"})
 
 
-async def _http_error(_request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    return _error(exc.status_code, str(exc.detail), dict(exc.headers or {}))
+async def _gone(_request: Request, _exc: Exception) -> Response:
+    return _error(400, "the client disconnected before the request was complete")
 
 
-EXCEPTION_HANDLERS: dict[Any, Any] = {
-    BadRequest: _bad_request,
-    Unauthorized: _unauthorized,
-    StoreError: _store_error,
-    HTTPException: _http_error,
+async def _unexpected(_request: Request, exc: Exception) -> Response:
+    log.exception("unhandled_error", error=type(exc).__name__)
+    return _error(500, "internal error")
+
+
+EXCEPTION_HANDLERS = {
+    RequestRejected: _rejected,
+    ConcurrencyConflict: _busy,
+    StoreDataError: _store_refused,
+    StoreError: _store_down,
+    ClientDisconnect: _gone,
+    Exception: _unexpected,
 }
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused (413) as soon as it is over ``limit`` bytes, without reading the rest."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"request body too large: over {limit} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"request body too large: over {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def client_address(request: Request) -> str | None:
-    """The client's address (uvicorn puts the forwarded one here for trusted proxies: --forwarded-allow-ips)."""
-    return request.client.host if request.client else None
-
-
-class SecurityHeaders:
-    """``X-Content-Type-Options: nosniff`` on every response (pages add their own Content-Security-Policy)."""
+class NoSniff:
+    """``X-Content-Type-Options: nosniff`` on every response (a pure ASGI middleware: it does not buffer bodies)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -97,61 +84,45 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
-        async def send_with_headers(message: Any) -> None:
+        async def send_with_header(message: Any) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                if not any(k.lower() == b"x-content-type-options" for k, _ in headers):
-                    headers.append((b"x-content-type-options", b"nosniff"))
-                message = {**message, "headers": headers}
+                headers = [h for h in message.get("headers", []) if h[0].lower() != b"x-content-type-options"]
+                message = {**message, "headers": [*headers, (b"x-content-type-options", b"nosniff")]}
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, send_with_header)
 
 
-def create_app(runtime: Runtime, *, run_outbox: bool = True) -> Starlette:
-    """Build the ASGI app around a (not yet started) Runtime; the app's lifespan starts and stops it."""
-    state: dict[str, Any] = {}
+def metrics_registry() -> CollectorRegistry | None:
+    """With several worker processes, one registry that adds up every worker's metrics (prometheus multiprocess)."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return None
+    from prometheus_client import multiprocess
 
-    @contextlib.asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        async with runtime:
-            state["rest"] = RestChannel(runtime.pipeline)
-            state["webchat"] = WebchatChannel(runtime.pipeline)
-            dispatcher = OutboxDispatcher(runtime.store, channels={})
-            if run_outbox:
-                await dispatcher.start()
-            try:
-                yield
-            finally:
-                await dispatcher.stop()
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry
 
-    def verify_token(request: Request) -> None:
-        secret = runtime.settings.webhook_secret
-        if secret is not None and request.headers.get("x-crisisbot-token") != secret.get_secret_value():
-            raise Unauthorized("missing or wrong X-Crisisbot-Token")
 
-    async def rest_webhook(request: Request) -> Response:
-        verify_token(request)
-        body = await read_body(request, REST_MAX_BODY)
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        return JSONResponse(await state["rest"].handle(body, headers, client_address(request)))
+def create_app(runtime: Runtime, *, on_ready: Callable[[Runtime], None] | None = None) -> Starlette:
+    """Build the ASGI app around a (not yet started) serving Runtime; the app's lifespan starts and stops it.
 
-    async def webchat_message(request: Request) -> Response:
-        body = await read_body(request, WEBCHAT_MAX_BODY)
-        return JSONResponse(await state["webchat"].post(body, client_address(request)))
-
-    async def webchat_poll(request: Request) -> Response:
-        return JSONResponse(await state["webchat"].poll(request.query_params))
-
-    async def index(_request: Request) -> Response:
-        return HTMLResponse(page_html(), headers=page_headers())
+    ``on_ready`` is called once the runtime, its channels and services are up (the CLI prints its banner then).
+    """
 
     async def healthz(_request: Request) -> Response:
         try:
             await runtime.store.ping()
         except StoreError as exc:
             return JSONResponse({"status": "unhealthy", "database": str(exc)}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok", "nlu": runtime.settings.nlu_backend})
+        supervisor = runtime.supervisor
+        return JSONResponse({
+            "status": "ok",
+            "database": "ok",
+            "nlu": runtime.settings.nlu_backend,
+            "channels": sorted(runtime.channels),
+            "leader": bool(supervisor and supervisor.is_leader),
+        })
 
     async def metrics_endpoint(_request: Request) -> Response:
         try:
@@ -159,19 +130,34 @@ def create_app(runtime: Runtime, *, run_outbox: bool = True) -> Starlette:
             metrics.OUTBOX_PENDING.set(counts.get("pending", 0) + counts.get("sending", 0))
         except StoreError:
             pass
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        registry = metrics_registry()
+        body = generate_latest(registry) if registry is not None else generate_latest()
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
-    routes = [
-        Route("/", index),
-        Route("/webhooks/rest/webhook", rest_webhook, methods=["POST"]),
-        Route("/webhooks/rest/", lambda _r: JSONResponse({"status": "ok"})),
-        Route("/webchat/api/message", webchat_message, methods=["POST"]),
-        Route("/webchat/api/poll", webchat_poll),
-        Route("/healthz", healthz),
-        Route("/metrics", metrics_endpoint),
-    ]
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS,
-                     middleware=[Middleware(SecurityHeaders)])
+    app = Starlette(
+        routes=[Route("/healthz", healthz), Route("/metrics", metrics_endpoint)],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        middleware=[Middleware(NoSniff)],
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        runtime.serving = True
+        async with runtime:
+            mounted = []
+            for channel in runtime.channels.values():
+                mounted.extend(channel.routes())
+            app.router.routes.extend(mounted)
+            if on_ready is not None:
+                on_ready(runtime)
+            try:
+                yield
+            finally:
+                for route in mounted:
+                    app.router.routes.remove(route)
+
+    app.router.lifespan_context = lifespan
+    return app
 
 
 def create_default_app() -> Starlette:
@@ -181,4 +167,29 @@ def create_default_app() -> Starlette:
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
-    return create_app(Runtime(settings))
+    banner = os.environ.get("CRISISBOT_BANNER_ONCE_DIR")
+    return create_app(Runtime(settings, serving=True), on_ready=_worker_ready(banner) if banner else None)
+
+
+def _worker_ready(directory: str) -> Callable[[Runtime], None]:
+    """With several workers, the first one ready prints the banner (the others stay quiet)."""
+
+    def ready(runtime: Runtime) -> None:
+        try:
+            fd = os.open(os.path.join(directory, "ready"), os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            return
+        os.close(fd)
+        print(banner_text(runtime.settings, runtime), flush=True)
+
+    return ready
+
+
+def banner_text(settings: Settings, runtime: Runtime) -> str:
+    from bot.runtime import safe_url
+
+    url = f"http://{settings.host}:{settings.port}/"
+    lines = [f"crisisbot: ready on {url} (Ctrl+C stops); database {safe_url(settings.database_url)}"]
+    for channel in runtime.channels.values():
+        lines.append(f"  channel {channel.describe()}")
+    return "\n".join(lines)

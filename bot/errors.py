@@ -12,9 +12,11 @@ these, so callers handle one family of errors::
     ├── ChannelError              a platform could not be reached or refused a message
     │   └── RateLimited           the platform asked us to slow down (retry_after seconds)
     ├── NLUError                  the NLU backend failed
-    ├── BadRequest                malformed inbound input (webhook body, CLI flag)
-    │   └── PayloadTooLarge       the input is over a documented size limit
-    ├── Unauthorized              a webhook's secret is missing or wrong
+    ├── RequestRejected           inbound input refused; ``status_code`` is the HTTP answer (mapped in bot/app.py)
+    │   ├── BadRequest            malformed inbound input (webhook body, CLI flag)              400
+    │   │   └── PayloadTooLarge   a body or message over the documented limit                   413
+    │   ├── Unauthorized          credentials missing (e.g. no signature header)                401
+    │   └── Forbidden             credentials wrong (bad signature, secret token, stale request) 403
     └── ReservationError          see bot.reservations.base for its subclasses
 """
 
@@ -78,13 +80,31 @@ class NLUError(CrisisbotError):
     """The NLU backend failed."""
 
 
-class BadRequest(CrisisbotError):
+class RequestRejected(CrisisbotError):
+    """Inbound input refused before anything was stored; ``status_code`` is what an HTTP client gets."""
+
+    status_code: int = 400
+
+
+class BadRequest(RequestRejected):
     """Malformed inbound input."""
+
+    status_code = 400
 
 
 class PayloadTooLarge(BadRequest):
-    """Inbound input over a documented size limit (refused whole, never stored cut)."""
+    """A body or message over the documented limit (refused whole, never stored cut)."""
+
+    status_code = 413
 
 
-class Unauthorized(CrisisbotError):
-    """A request without the right credentials (e.g. a webhook's shared secret)."""
+class Unauthorized(RequestRejected):
+    """A request without the credentials its route requires (no signature, no secret token)."""
+
+    status_code = 401
+
+
+class Forbidden(RequestRejected):
+    """A request whose credentials are wrong: bad signature or secret token, or a replayed/stale request."""
+
+    status_code = 403

@@ -10,7 +10,7 @@ Limits, each refused whole with a clear error (never stored cut): the body at mo
 most 10,000 characters (413); ``sender`` and ``message_id`` strings (or integers) of at most 255 characters without
 control characters (400); no NUL character anywhere, JSON nested at most 32 levels (400).
 
-The core is framework-neutral (``handle``); the Starlette route in bot/app.py is a thin adapter.
+The core is framework-neutral (``handle``); the route is a thin adapter.
 """
 
 from __future__ import annotations
@@ -18,10 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
 from bot.channels import inputs
-from bot.channels.base import Capabilities, Channel
-from bot.errors import BadRequest, ChannelError
-from bot.pipeline import InboundMessage, OutboundMessage, Pipeline
+from bot.channels.base import Capabilities, Channel, client_address, verified
+from bot.errors import BadRequest, ChannelError, Unauthorized
+from bot.messages import InboundMessage, OutboundMessage
 
 MAX_BODY = 256 * 1024
 MAX_MESSAGE_CHARS = inputs.MAX_MESSAGE_CHARS
@@ -56,15 +60,29 @@ class RestChannel(Channel):
     name: ClassVar[str] = "rest"
     capabilities: ClassVar[Capabilities] = Capabilities(buttons=True, inline_replies=True, max_length=10_000)
 
-    def __init__(self, pipeline: Pipeline) -> None:
-        self.pipeline = pipeline
+    def _check_token(self, request: Request, _body: bytes) -> None:
+        secret = self.settings.webhook_secret
+        if secret is not None and request.headers.get("x-crisisbot-token") != secret.get_secret_value():
+            raise Unauthorized("missing or wrong X-Crisisbot-Token")
+
+    def routes(self) -> list[BaseRoute]:
+        @verified(self._check_token, max_body=MAX_BODY)
+        async def webhook(request: Request) -> Response:
+            body = await request.body()
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            return JSONResponse(await self.handle(body, headers, client_address(request)))
+
+        async def status(_request: Request) -> Response:
+            return JSONResponse({"status": "ok"})
+
+        return [Route("/webhooks/rest/webhook", webhook, methods=["POST"]), Route("/webhooks/rest/", status)]
 
     async def handle(
         self, body: bytes, headers: dict[str, str], client_address: str | None = None
     ) -> list[dict[str, Any]]:
         """Framework-neutral core: raises BadRequest (PayloadTooLarge) for malformed input."""
         req = parse_body(body, headers)
-        result = await self.pipeline.receive(
+        result = await self.receiver.receive(
             InboundMessage(
                 channel=self.name,
                 sender_id=req.sender,

@@ -25,10 +25,14 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any, ClassVar
 
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
 from bot.channels import inputs
-from bot.channels.base import Capabilities, Channel
+from bot.channels.base import Capabilities, Channel, client_address, read_body
 from bot.errors import BadRequest, ChannelError
-from bot.pipeline import InboundMessage, OutboundMessage, Pipeline
+from bot.messages import InboundMessage, OutboundMessage
 
 MAX_BODY = 64 * 1024
 _SESSION = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -101,8 +105,22 @@ class WebchatChannel(Channel):
     name: ClassVar[str] = "webchat"
     capabilities: ClassVar[Capabilities] = Capabilities(buttons=True, inline_replies=True, max_length=10_000)
 
-    def __init__(self, pipeline: Pipeline) -> None:
-        self.pipeline = pipeline
+    def routes(self) -> list[BaseRoute]:
+        async def index(_request: Request) -> Response:
+            return HTMLResponse(page_html(), headers=page_headers())
+
+        async def message(request: Request) -> Response:
+            body = await read_body(request, MAX_BODY)
+            return JSONResponse(await self.post(body, client_address(request)))
+
+        async def poll(request: Request) -> Response:
+            return JSONResponse(await self.poll(request.query_params))
+
+        return [
+            Route("/", index),
+            Route("/webchat/api/message", message, methods=["POST"]),
+            Route("/webchat/api/poll", poll),
+        ]
 
     def _payload(self, m: OutboundMessage) -> dict[str, Any]:
         r = self.render(m)
@@ -111,17 +129,18 @@ class WebchatChannel(Channel):
     async def post(self, body: bytes, client_address: str | None = None) -> dict[str, Any]:
         """Framework-neutral core of the page's POST: raises BadRequest (PayloadTooLarge) for malformed input."""
         req = parse_message(body)
-        result = await self.pipeline.receive(
+        result = await self.receiver.receive(
             InboundMessage(channel=self.name, sender_id=req.session_id, text=req.text, message_id=req.message_id,
                            inline_reply=True, client_address=client_address)
         )
         return {"messages": [self._payload(m) for m in result.replies], "language": result.language}
 
     async def poll(self, params: Mapping[str, str]) -> dict[str, Any]:
+        """Framework-neutral core of the page's poll (query parameters ``session_id`` and ``after``)."""
         sid, after = parse_poll(params)
-        rows = await self.pipeline.store.pending_for_recipient(self.name, sid, after)
+        rows = await self.ctx.store.pending_for_recipient(self.name, sid, after)
         msgs = [OutboundMessage.from_row(r) for r in rows]
-        await self.pipeline.store.mark_delivered([m.outbox_id for m in msgs])
+        await self.ctx.store.mark_delivered([m.outbox_id for m in msgs])
         return {"messages": [self._payload(m) for m in msgs]}
 
     async def send(self, msg: OutboundMessage) -> str | None:

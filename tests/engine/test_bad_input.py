@@ -51,7 +51,7 @@ def app(db_url: str) -> Iterator[App]:
     settings = Settings(database_url=db_url, seed_demo=False)
     rt = Runtime(settings, nlu=KeywordNLU(), detector=PrefixDetector(), dialogue=CountingEngine(),
                  adapter=NoReservations())  # type: ignore[arg-type]
-    with TestClient(create_app(rt, run_outbox=False), raise_server_exceptions=False) as c:
+    with TestClient(create_app(rt), raise_server_exceptions=False) as c:
         yield App(c, rt)
 
 

@@ -1,7 +1,7 @@
 """auth throttle: failed verifications per booking reference and client address
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-07 14:40:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import bot.store.db
 
 
 revision = '0005'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
