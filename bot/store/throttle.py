@@ -22,7 +22,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, delete, literal, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -33,7 +33,6 @@ from bot.store.models import AuthThrottle
 
 T = AuthThrottle.__table__
 _SALT = "crisisbot-auth-throttle:"
-_SAME = dt.timedelta(milliseconds=1)
 
 
 def reference_key(reference: str) -> str:
@@ -94,18 +93,38 @@ class VerificationThrottle:
         return Lock(keys[row.key][0], row.locked_until, row.failures)
 
     async def failed(self, reference: str, address: str | None, now: dt.datetime | None = None) -> list[Lock]:
-        """Count one failed verification; returns the locks this failure started (each is reported once)."""
+        """Count one failed verification; returns the locks this very failure started (each reported once).
+
+        Per key, in one transaction with the key's row locked: a new window when the old one is over, one more
+        failure, and a lock when the count reaches the limit while the key is not locked already. Keys are taken
+        in a fixed order, so concurrent failures neither deadlock nor get lost."""
         now = now or utcnow()
         window = dt.timedelta(minutes=float(self.settings.auth_window_minutes))
         until = now + dt.timedelta(minutes=float(self.settings.auth_lock_minutes))
         started: list[Lock] = []
         try:
             async with self.engine.begin() as conn:
+                dialect = conn.dialect.name
                 for key, (scope, limit) in sorted(self._keys(reference, address).items()):
-                    row = (await conn.execute(self._upsert(conn.dialect.name, key, limit, now, window, until))).first()
-                    # locked by this very failure: reported (audited, counted) once per lock
-                    if row is not None and row.locked_until is not None and abs(row.locked_until - until) < _SAME:
-                        started.append(Lock(scope, until, row.failures))
+                    ins = (postgresql if dialect == "postgresql" else sqlite).insert(T)
+                    await conn.execute(
+                        ins.values(key=key, failures=0, window_start=now, updated_at=now).on_conflict_do_nothing()
+                    )
+                    q = select(T.c.failures, T.c.window_start, T.c.locked_until).where(T.c.key == key)
+                    if dialect == "postgresql":
+                        q = q.with_for_update()
+                    row = (await conn.execute(q)).one()
+                    fresh = row.window_start < now - window
+                    failures = 1 if fresh else row.failures + 1
+                    locked_until = row.locked_until
+                    if (locked_until is None or locked_until <= now) and failures >= limit:
+                        locked_until = until
+                        started.append(Lock(scope, until, failures))
+                    await conn.execute(
+                        update(T).where(T.c.key == key).values(
+                            failures=failures, window_start=now if fresh else row.window_start,
+                            locked_until=locked_until, updated_at=now)
+                    )
                 if random.random() < 0.01:  # now and then: forget keys nobody has tried for a day
                     await conn.execute(
                         delete(T).where(T.c.updated_at < now - dt.timedelta(days=1),
@@ -114,27 +133,3 @@ class VerificationThrottle:
         except (OperationalError, DBAPIError) as exc:
             raise StoreError(f"auth throttle: {type(exc).__name__}") from exc
         return started
-
-    @staticmethod
-    def _upsert(dialect: str, key: str, limit: int, now: dt.datetime, window: dt.timedelta, until: dt.datetime) -> Any:
-        """One atomic statement: count the failure in the key's window (a new window when the old one is over) and
-        lock the key when the count reaches the limit. Concurrent failures are each counted once."""
-        ins = (postgresql if dialect == "postgresql" else sqlite).insert(T)
-        stmt = ins.values(key=key, failures=1, window_start=now, updated_at=now,
-                          locked_until=until if limit <= 1 else None)
-        expired = T.c.window_start < literal(now - window, T.c.window_start.type)
-        count = case((expired, 1), else_=T.c.failures + 1)
-        still_locked = and_(T.c.locked_until.is_not(None), T.c.locked_until > literal(now, T.c.locked_until.type))
-        return stmt.on_conflict_do_update(
-            index_elements=[T.c.key],
-            set_={
-                "failures": count,
-                "window_start": case((expired, literal(now, T.c.window_start.type)), else_=T.c.window_start),
-                "locked_until": case(
-                    (still_locked, T.c.locked_until),
-                    (count >= limit, literal(until, T.c.locked_until.type)),
-                    else_=None,
-                ),
-                "updated_at": now,
-            },
-        ).returning(T.c.failures, T.c.locked_until)
