@@ -55,7 +55,8 @@ def configure_logging(level: str = "INFO", json: bool = False, stream: IO[str] |
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(lvl)
-    for noisy in ("uvicorn.access", "httpx", "alembic", "sqlalchemy.engine"):
+    # (aiosqlite logs every statement with its parameters at DEBUG: names and codes the redaction cannot tell)
+    for noisy in ("uvicorn.access", "httpx", "httpcore", "alembic", "sqlalchemy.engine", "aiosqlite"):
         logging.getLogger(noisy).setLevel(max(lvl, logging.WARNING))
     # nothing may log around the redacting handler (SQLAlchemy's echo adds its own stdout handler, for one)
     for name in ("uvicorn", "uvicorn.error", "sqlalchemy", "sqlalchemy.engine", "sqlalchemy.engine.Engine",

@@ -32,6 +32,9 @@ BOOKING_CODE = re.compile(r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6}\b")
 DRIVER_VALUE = re.compile(r"(query argument \$\d+: ).*?(?= \(|$)", re.M)
 # SQLAlchemy's rendering of bound parameters (engines are created with hide_parameters; this is the safety net)
 SQL_PARAMETERS = re.compile(r"\[parameters: .*?\]$", re.M | re.S)
+# PostgreSQL's own error details quote the row or key values ("Failing row contains (...)", "Key (x)=(...)")
+PG_DETAIL = re.compile(r"^(\s*DETAIL:\s+).*$", re.M)
+PG_VALUES = re.compile(r"(Failing row contains |Key \([^)]*\)=)\(.*$", re.M)
 _FINGERPRINT = re.compile(r"^h:[0-9a-f]{10}$")
 
 MAX_REMEMBERED = 64
@@ -101,6 +104,8 @@ def _known_regex() -> re.Pattern[str] | None:
 def scrub(text: str) -> str:
     """Mask personal data inside free text."""
     text = SQL_PARAMETERS.sub("[parameters: <redacted>]", text)
+    text = PG_DETAIL.sub(r"\1<redacted>", text)
+    text = PG_VALUES.sub(r"\1(<redacted>)", text)
     text = DRIVER_VALUE.sub(r"\1<redacted>", text)
     known = _known_regex()
     if known is not None:

@@ -52,7 +52,7 @@ from bot.dialogue.loader import (
     SwitchStep,
 )
 from bot.nlu.base import FALLBACK_INTENT, Parse
-from bot.privacy import forget, remember, remember_from
+from bot.privacy import remember, remember_from
 from bot.reservations.base import AdapterUnavailable, Booking, BookingNotFound, ReservationError
 from bot.settings import SUPPORTED_LANGUAGES, Settings
 
@@ -325,8 +325,8 @@ class FlowEngine(DialogueEngine):
 
     # ================================================================ entry point
     async def handle(self, turn: Turn) -> TurnResult:
-        # the personal data this turn knows of is masked in every log line and audit row written meanwhile
-        forget()
+        # the personal data this turn knows of is masked in every log line and audit row written meanwhile (the
+        # pipeline starts the turn's scope: bot.privacy.forget)
         remember_from(turn.state)
         remember(*(e.value for e in turn.parse.entities if e.entity in PERSONAL_ENTITIES),
                  *(e.text for e in turn.parse.entities if e.entity in PERSONAL_ENTITIES))

@@ -8,7 +8,6 @@ about throttling, not understanding.
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,26 +17,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.nlu.base import Entity, IntentPrediction, NLUBackend, Parse
 from bot.privacy import fingerprint
 from bot.reservations.sql.demo import demo_bookings
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.store.models import AuditLog
-from tests.fakes.parts import PrefixDetector
-
-
-class ScriptNLU(NLUBackend):
-    name = "script"
-
-    async def parse(self, text: str, language: str, *, context: dict[str, Any] | None = None) -> Parse:
-        t = text.strip()
-        if t == "cancel my booking":
-            return Parse(text, language, IntentPrediction("cancel", 0.99))
-        entity = "booking_reference" if re.fullmatch(r"[A-Za-z0-9]{6}", t) and any(c.isdigit() for c in t) \
-            else "last_name"
-        return Parse(text, language, IntentPrediction("provide_info", 0.99),
-                     entities=(Entity(entity, t.upper() if entity == "booking_reference" else t, 0, len(t), t),))
+from tests.fakes.parts import PrefixDetector, ScriptNLU
 
 
 class Bot:
