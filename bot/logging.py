@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Mapping, MutableMapping
 from typing import IO, Any
 
 import structlog
@@ -20,9 +21,9 @@ __all__ = ["SENSITIVE_KEYS", "configure_logging", "fingerprint", "redact_event",
 NOT_SCRUBBED = frozenset({"timestamp", "level", "logger", "logger_name"})
 
 
-def redact_event(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+def redact_event(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> Mapping[str, Any]:
     """The last step before rendering: runs after the exception and stack have been turned into text."""
-    return redact(event, keep=NOT_SCRUBBED)
+    return redact(dict(event), keep=NOT_SCRUBBED)
 
 
 def configure_logging(level: str = "INFO", json: bool = False, stream: IO[str] | None = None) -> None:

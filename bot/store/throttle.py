@@ -22,7 +22,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Table, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -31,7 +31,7 @@ from bot.errors import StoreError
 from bot.store.db import utcnow
 from bot.store.models import AuthThrottle
 
-T = AuthThrottle.__table__
+T: Table = AuthThrottle.__table__  # type: ignore[assignment]
 _SALT = "crisisbot-auth-throttle:"
 
 
