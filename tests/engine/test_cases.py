@@ -182,13 +182,13 @@ async def test_web_chat_gets_the_agent_reply_when_it_polls(engine):
 
     p, desk = make(engine)
     chat = WebchatChannel(ChannelContext(settings=p.settings, receiver=p, store=p.store))
-    await chat.post({"session_id": "session-123", "text": "I want a human"})
+    await chat.post(json.dumps({"session_id": "session-123", "text": "I want a human"}).encode())
     [case] = await desk.list_cases()
     await desk.claim(case.id, "Piet")
     await desk.reply(case.id, "Piet", "Goedemiddag, ik kijk even mee.")
-    polled = await chat.poll("session-123", 0)
+    polled = await chat.poll({"session_id": "session-123", "after": "0"})
     assert [m["text"] for m in polled["messages"]] == ["Goedemiddag, ik kijk even mee.\n\n– Piet"]
-    assert (await chat.poll("session-123", 0))["messages"] == []
+    assert (await chat.poll({"session_id": "session-123", "after": "0"}))["messages"] == []
 
 
 async def test_agents_cannot_act_on_cases_that_are_not_theirs(engine):
