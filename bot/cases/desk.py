@@ -8,10 +8,10 @@ import statistics
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import structlog
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import metrics
@@ -33,8 +33,8 @@ from bot.texts import text_for
 
 log = structlog.get_logger("crisisbot.cases")
 
-CASES = Case.__table__
-CONV = Conversation.__table__
+CASES = cast(Table, Case.__table__)
+CONV = cast(Table, Conversation.__table__)
 OPEN_STATES = ("queued", "claimed")
 STATES = ("queued", "claimed", "resolved", "returned")
 # a new request while waiting for a person: the passenger would rather have the bot do it
@@ -367,9 +367,9 @@ class CaseDesk:
             # The handoff's context is gone; the transcript has it.
             handoff = HandoffRequest(reason=conv.handoff_reason or "unknown",
                                      summary="the conversation was queued without a case; see the transcript")
-            replies, write = await self.prepare_open(conv, handoff, language=language, parse=parse,
-                                                     inbound_id=inbound_id)
-            return PassengerTurn(replies, [write])
+            opened, write = await self.prepare_open(conv, handoff, language=language, parse=parse,
+                                                    inbound_id=inbound_id)
+            return PassengerTurn(opened, [write])
         # the case's language: a short "stop" or "3" must not switch the passenger's language under them
         language = case.language or language
         if case.state == "queued" and (self.is_withdrawal(parse) or self.is_new_request(parse)):
