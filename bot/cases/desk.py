@@ -226,37 +226,48 @@ class CaseDesk:
         return views
 
     async def _fill_position(self, view: CaseView) -> None:
-        view.position = await self.position(view.language, view.priority, view.id)
-        view.expected_minutes = await self.expected_wait(view.language, view.position)
+        view.position, view.expected_minutes = await self.queue_figures(view.language, view.priority, view.id)
+
+    async def queue_figures(self, language: str, priority: int, case_id: int | None = None) -> tuple[int, int | None]:
+        """(place in the queue, expected minutes or None), read in one transaction."""
+        async with self.store.transaction() as s:
+            position = await self._position(s, language, priority, case_id)
+            return position, await self._expected_wait(s, language, position)
 
     async def position(self, language: str, priority: int, case_id: int | None = None) -> int:
+        async with self.store.transaction() as s:
+            return await self._position(s, language, priority, case_id)
+
+    async def expected_wait(self, language: str, position: int) -> int | None:
+        async with self.store.transaction() as s:
+            return await self._expected_wait(s, language, position)
+
+    async def _position(self, s: AsyncConnection, language: str, priority: int, case_id: int | None) -> int:
         """Place in the queue of this language: cases of higher priority, or as urgent and older, go first."""
         ahead = CASES.c.priority > priority
         if case_id is not None:
             ahead = or_(ahead, and_(CASES.c.priority == priority, CASES.c.id < case_id))
         else:
             ahead = CASES.c.priority >= priority  # a new case goes behind those as urgent
-        async with self.store.transaction() as s:
-            n = (
-                await s.execute(
-                    select(func.count()).select_from(CASES)
-                    .where(CASES.c.state == "queued", CASES.c.language == language, ahead)
-                )
-            ).scalar_one()
+        n = (
+            await s.execute(
+                select(func.count()).select_from(CASES)
+                .where(CASES.c.state == "queued", CASES.c.language == language, ahead)
+            )
+        ).scalar_one()
         return int(n) + 1
 
-    async def expected_wait(self, language: str, position: int) -> int | None:
+    async def _expected_wait(self, s: AsyncConnection, language: str, position: int) -> int | None:
         """Minutes until a person answers, from how many cases colleagues answered in the recent window (in this
         language when there are enough, else in all); None when nobody answered any recently."""
         window = self.settings.cases.wait_window_minutes
         since = self.clock() - dt.timedelta(minutes=window)
-        async with self.store.transaction() as s:
-            rows = (
-                await s.execute(
-                    select(CASES.c.language, func.count()).where(CASES.c.first_response_at >= since)
-                    .group_by(CASES.c.language)
-                )
-            ).all()
+        rows = (
+            await s.execute(
+                select(CASES.c.language, func.count()).where(CASES.c.first_response_at >= since)
+                .group_by(CASES.c.language)
+            )
+        ).all()
         per_language = {r[0]: int(r[1]) for r in rows}
         answered = per_language.get(language, 0)
         if answered < 2:
@@ -287,8 +298,7 @@ class CaseDesk:
         skills = skills_for(handoff.reason, context, intent)
         priority = compute_priority(base=handoff.priority, opened_at=now, now=now, departure_at=departure,
                                     crisis_affected=crisis, escalation_level=0)
-        position = await self.position(language, priority)
-        minutes = await self.expected_wait(language, position)
+        position, minutes = await self.queue_figures(language, priority)
         replies = [self._wait_note("case_opened", language, position, minutes)]
         if intro:
             replies.insert(0, Reply(text_for("bot_error", language), kind="handoff"))
@@ -379,8 +389,7 @@ class CaseDesk:
         replies: list[Reply] = []
         note_for: str | None = None
         if case.state == "queued":
-            position = await self.position(case.language, case.priority, case.id)
-            minutes = await self.expected_wait(case.language, position)
+            position, minutes = await self.queue_figures(case.language, case.priority, case.id)
             replies.append(self._wait_note("case_ack", language, position, minutes))
         elif (
             case.claimed_by

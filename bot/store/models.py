@@ -178,6 +178,7 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_queue", "state", "language", "priority"),
         Index("ix_cases_conversation", "conversation_id", "id"),
+        Index("ix_cases_first_response", "first_response_at"),  # the expected wait: cases answered recently
         Index("uq_cases_open_per_conversation", "conversation_id", unique=True,
               postgresql_where=text("state IN ('queued', 'claimed')"),
               sqlite_where=text("state IN ('queued', 'claimed')")),

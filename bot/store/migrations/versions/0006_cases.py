@@ -59,6 +59,7 @@ def upgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index('ix_cases_queue', ['state', 'language', 'priority'], unique=False)
         batch_op.create_index('ix_cases_conversation', ['conversation_id', 'id'], unique=False)
+        batch_op.create_index('ix_cases_first_response', ['first_response_at'], unique=False)
         batch_op.create_index(
             'uq_cases_open_per_conversation', ['conversation_id'], unique=True,
             postgresql_where=sa.text("state IN ('queued', 'claimed')"),
@@ -70,5 +71,6 @@ def downgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('uq_cases_open_per_conversation')
         batch_op.drop_index('ix_cases_conversation')
+        batch_op.drop_index('ix_cases_first_response')
         batch_op.drop_index('ix_cases_queue')
     op.drop_table('cases')
