@@ -40,6 +40,9 @@ def _line(v: CaseView, now: dt.datetime) -> str:
     open_ = v.state in ("queued", "claimed")
     late = " PAST SLA" if open_ and v.first_response_at is None and now > v.sla_due_at else ""
     skills = f" [{', '.join(v.skills)}]" if v.skills else ""
+    seen = v.last_agent_at or v.claimed_at
+    if v.state == "claimed" and v.last_passenger_at and seen and v.last_passenger_at > seen:
+        who += ", passenger wrote since"
     return (f"{v.id:>5}  {v.state:<8}{pos:<4} {v.language}  prio {v.priority:>3}  "
             f"waiting {v.waiting_minutes(now):>4} min{late}  {v.reason}{skills}{who}")
 
