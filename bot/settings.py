@@ -160,6 +160,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
     webhook_secret: SecretStr | None = None  # optional shared secret for the REST webhook (X-Crisisbot-Token)
+    # who may show the web chat page in a frame (CSP frame-ancestors), e.g. "https://www.airline.example"; by default
+    # nobody (no clickjacking)
+    webchat_frame_ancestors: str = "'none'"
     public_url: str | None = None  # where platforms reach this server (for registering webhooks), e.g. https://bot.example
 
     # channels: each is off until its credentials are set

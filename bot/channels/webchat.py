@@ -73,13 +73,22 @@ def page_html() -> str:
     return _page()[0]
 
 
-def page_headers() -> dict[str, str]:
-    """Security headers for the page: a CSP allowing only the page's own inline script and style, and nosniff."""
-    return dict(_page()[1])
+def page_headers(frame_ancestors: str = "'none'") -> dict[str, str]:
+    """Security headers for the page: a CSP allowing only the page's own inline script and style and requests to
+    this server, framed only by ``frame_ancestors`` (settings.webchat_frame_ancestors), and nosniff."""
+    ancestors = " ".join(frame_ancestors.replace(";", " ").replace(",", " ").split()) or "'none'"
+    headers = {
+        "Content-Security-Policy": f"{_page()[1]}; frame-ancestors {ancestors}",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
+    if ancestors == "'none'":
+        headers["X-Frame-Options"] = "DENY"  # for browsers without CSP frame-ancestors
+    return headers
 
 
 @lru_cache(maxsize=1)
-def _page() -> tuple[str, tuple[tuple[str, str], ...]]:
+def _page() -> tuple[str, str]:
     html = files("bot.channels").joinpath("webchat.html").read_text(encoding="utf-8")
 
     def hashes(tag: str) -> str:
@@ -90,15 +99,9 @@ def _page() -> tuple[str, tuple[tuple[str, str], ...]]:
 
     csp = (
         f"default-src 'none'; script-src {hashes('script')}; style-src {hashes('style')}; connect-src 'self'; "
-        "img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        "img-src 'self' data:; base-uri 'none'; form-action 'self'"
     )
-    headers = (
-        ("Content-Security-Policy", csp),
-        ("X-Content-Type-Options", "nosniff"),
-        ("Referrer-Policy", "no-referrer"),
-        ("X-Frame-Options", "DENY"),
-    )
-    return html, headers
+    return html, csp
 
 
 class WebchatChannel(Channel):
@@ -107,7 +110,7 @@ class WebchatChannel(Channel):
 
     def routes(self) -> list[BaseRoute]:
         async def index(_request: Request) -> Response:
-            return HTMLResponse(page_html(), headers=page_headers())
+            return HTMLResponse(page_html(), headers=page_headers(self.settings.webchat_frame_ancestors))
 
         async def message(request: Request) -> Response:
             body = await read_body(request, MAX_BODY)

@@ -130,9 +130,20 @@ def test_pages_send_a_content_security_policy_and_nosniff(app: App):
     assert "default-src 'none'" in csp and "script-src 'sha256-" in csp and "unsafe-inline" not in csp
     assert "frame-ancestors 'none'" in csp and "connect-src 'self'" in csp
     assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["x-frame-options"] == "DENY"
     for r in (app.rest({"sender": "a", "message": "hi"}), app.rest(b"nope"), app.client.get("/healthz"),
               app.client.get("/no-such-page")):
         assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_page_may_be_framed_by_the_airlines_own_site_when_configured():
+    from bot.channels.webchat import page_headers
+
+    h = page_headers("https://www.airline.example")
+    assert h["Content-Security-Policy"].endswith("frame-ancestors https://www.airline.example")
+    assert "X-Frame-Options" not in h
+    assert "frame-ancestors https://a.example 'self'" in page_headers("https://a.example; 'self'")[
+        "Content-Security-Policy"]
 
 
 def test_503_only_for_faults_that_can_pass(app: App, monkeypatch: pytest.MonkeyPatch):
