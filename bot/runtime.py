@@ -19,6 +19,7 @@ from bot.errors import ConfigurationError
 from bot.nlu.base import NLUBackend
 from bot.pipeline import LanguageDetector, Pipeline
 from bot.reservations.base import ReservationAdapter
+from bot.services.recovery import RecoveryService
 from bot.settings import Settings
 from bot.store.db import create_engine, normalise_url
 from bot.store.repo import Store
@@ -67,6 +68,7 @@ class Runtime:
         self.nlu: NLUBackend
         self.dialogue: DialogueEngine
         self.pipeline: Pipeline
+        self.recovery: RecoveryService | None = None
 
     async def start(self) -> None:
         s = self.settings
@@ -97,10 +99,15 @@ class Runtime:
         self.pipeline = Pipeline(
             store=self.store, detector=self._detector, nlu=self.nlu, dialogue=self.dialogue, settings=s
         )
-        await self.pipeline.recover()
+        # messages a dead process stored and never answered are processed now and while we run
+        self.recovery = RecoveryService(self.pipeline)
+        await self.recovery.start()
         log.info("runtime_started", database=safe_url(s.database_url), nlu=s.nlu_backend)
 
     async def stop(self) -> None:
+        recovery = getattr(self, "recovery", None)
+        if recovery is not None:
+            await recovery.stop()
         for part in ("dialogue", "nlu", "adapter"):
             obj = getattr(self, part, None)
             if obj is not None:
