@@ -81,11 +81,11 @@ class ActionContext:
 Action = Callable[[ActionContext], Awaitable[str]]
 
 
-class StaleAnswer(Exception):  # noqa: N818 (a signal, not an error)
+class StaleAnswer(Exception):
     """The message answers a question the conversation has moved past: it must not execute a change."""
 
 
-class Unconfirmed(Exception):  # noqa: N818
+class Unconfirmed(Exception):
     """A change about to be executed differs from what the passenger confirmed (or was never confirmed)."""
 
 

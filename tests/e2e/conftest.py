@@ -46,8 +46,9 @@ class Server:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("CRISISBOT_")}
         self.env.update(
             CRISISBOT_DATABASE_URL=db_url, CRISISBOT_CACHE_DIR=str(cache_dir), CRISISBOT_DEMO_BOOKINGS="200",
-            CRISISBOT_DEMO_DAYS="5", CRISISBOT_LOG_LEVEL="WARNING", **env,
+            CRISISBOT_DEMO_DAYS="5", CRISISBOT_LOG_LEVEL="WARNING",
         )
+        self.env.update(env)
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
 

@@ -26,9 +26,9 @@ async def received_count(store) -> int:
         return (await s.execute(select(func.count()).select_from(Message).where(Message.status == "received"))).scalar()
 
 
-async def until(predicate, timeout: float = 15.0) -> float:
+async def until(predicate, within: float = 15.0) -> float:
     started = time.monotonic()
-    while time.monotonic() - started < timeout:
+    while time.monotonic() - started < within:
         if await predicate():
             return time.monotonic() - started
         await asyncio.sleep(0.05)
