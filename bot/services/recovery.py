@@ -19,11 +19,18 @@ import structlog
 
 from bot.errors import StoreError
 from bot.pipeline import Pipeline
+from bot.services.base import Service
 
 log = structlog.get_logger("crisisbot.recovery")
 
 
-class RecoveryService:
+class RecoveryService(Service):
+    """Not a singleton: every process sweeps (leases keep two sweepers off one conversation) and renews its own
+    leases."""
+
+    name = "recovery"
+    singleton = False
+
     def __init__(self, pipeline: Pipeline, *, interval: float | None = None, heartbeat: float | None = None) -> None:
         self.pipeline = pipeline
         s = pipeline.settings
