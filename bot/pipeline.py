@@ -108,10 +108,15 @@ class Pipeline:
                 if result is None:
                     # processed meanwhile (by the sweeper, or another process): answer with its replies
                     result = await self._replay(rec.conversation_id, rec.message_id, msg)
-            if msg.inline_reply and result.replies:
-                # replies to earlier messages that no response carried (answered by recovery) go first
-                waiting = await self.store.take_undelivered(msg.channel, msg.sender_id, result.replies[0].outbox_id)
-                result.replies[:0] = [OutboundMessage.from_row(r) for r in waiting]
+            if msg.inline_reply and not result.duplicate and result.replies:
+                # the replies are marked delivered only now, with the response on its way: a process that dies
+                # before leaves them pending, and they travel with the passenger's next response (or web chat poll).
+                # Replies to earlier messages that no response carried (answered by recovery) go first.
+                rows = await self.store.take_undelivered(
+                    msg.channel, msg.sender_id, up_to_id=max(r.outbox_id for r in result.replies),
+                    reply_to_ids=result.inbound_ids,
+                )
+                result.replies = [OutboundMessage.from_row(r) for r in rows]
         metrics.TURN_SECONDS.observe(time.perf_counter() - started)
         return result
 
@@ -249,6 +254,7 @@ class Pipeline:
             return None
         result.replies = replies
         result.processed = len(waiting)
+        result.inbound_ids = [m.id for m in waiting]
         return result
 
     # ---- one turn -------------------------------------------------------------------------------------------------
@@ -331,7 +337,8 @@ class Pipeline:
             audit.append({"action": "flag_language", "reason": "unsupported_language", "detected": detected})
             metrics.UNSUPPORTED_LANGUAGE.labels(detected or "unknown").inc()
         outbound = [
-            NewOutbound(channel=conv.channel, recipient_id=conv.sender_id, payload=r.to_dict(), delivered=inline)
+            # inline replies are marked delivered when the response leaves (receive), not with the turn's commit
+            NewOutbound(channel=conv.channel, recipient_id=conv.sender_id, payload=r.to_dict())
             for r in replies
         ]
         new_language = language if detection.supported else (conv.language or language)

@@ -452,22 +452,27 @@ class Store:
             rows = (await s.execute(q.order_by(OUTBOX.c.id))).all()
             return [_outbox_row(r) for r in rows]
 
-    async def take_undelivered(self, channel: str, recipient_id: str, before_id: int | None = None) -> list[OutboxRow]:
-        """Visible replies to this recipient still waiting in the outbox (e.g. answered by recovery while the
-        passenger's request had gone), marked delivered: for channels whose replies travel in a response."""
+    async def take_undelivered(
+        self, channel: str, recipient_id: str, *, up_to_id: int, reply_to_ids: Sequence[int] = ()
+    ) -> list[OutboxRow]:
+        """For channels whose replies travel in a response: the visible replies to this recipient up to ``up_to_id``
+        that are still waiting (e.g. answered by recovery while the passenger's request had gone), plus the replies
+        to ``reply_to_ids`` whatever their state, oldest first; the waiting ones are marked delivered."""
+        waiting = OUTBOX.c.status == "pending"
+        if reply_to_ids:
+            waiting = or_(waiting, OUTBOX.c.reply_to_id.in_(list(reply_to_ids)))
         q = select(OUTBOX).where(
-            OUTBOX.c.channel == channel, OUTBOX.c.recipient_id == recipient_id, OUTBOX.c.status == "pending",
-            OUTBOX.c.visible.is_(True),
+            OUTBOX.c.channel == channel, OUTBOX.c.recipient_id == recipient_id, OUTBOX.c.visible.is_(True),
+            OUTBOX.c.id <= up_to_id, waiting,
         )
-        if before_id is not None:
-            q = q.where(OUTBOX.c.id < before_id)
         now = utcnow()
         async with self.transaction() as s:
             rows = (await s.execute(q.order_by(OUTBOX.c.id))).all()
-            if rows:
+            pending = [r.id for r in rows if r.status == "pending"]
+            if pending:
                 await s.execute(
                     update(OUTBOX)
-                    .where(OUTBOX.c.id.in_([r.id for r in rows]), OUTBOX.c.status == "pending")
+                    .where(OUTBOX.c.id.in_(pending), OUTBOX.c.status == "pending")
                     .values(status="sent", sent_at=now, attempts=OUTBOX.c.attempts + 1)
                 )
             return [_outbox_row(r) for r in rows]
