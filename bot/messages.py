@@ -73,7 +73,6 @@ class ReceiveResult:
     language: str | None = None
     intent: str | None = None
     processed: int = 1  # messages processed for this result (earlier ones of the conversation that waited included)
-    inbound_ids: list[int] = field(default_factory=list)  # the inbound messages processed for this result
 
 
 class Receiver(Protocol):

@@ -104,7 +104,7 @@ class Pipeline:
                 if rec.processed:
                     return await self._replay(rec.conversation_id, rec.message_id, msg)
             async with self._leased(rec.conversation_id, rec.conversation) as conv:
-                result = await self._process_received(conv, rec.message_id, msg.inline_reply)
+                result = await self._process_received(conv, rec.message_id, msg.inline_reply, rec.waiting)
                 if result is None:
                     # processed meanwhile (by the sweeper, or another process): answer with its replies
                     result = await self._replay(rec.conversation_id, rec.message_id, msg)
@@ -112,11 +112,13 @@ class Pipeline:
                 # the replies are marked delivered only now, with the response on its way: a process that dies
                 # before leaves them pending, and they travel with the passenger's next response (or web chat poll).
                 # Replies to earlier messages that no response carried (answered by recovery) go first.
-                rows = await self.store.take_undelivered(
-                    msg.channel, msg.sender_id, up_to_id=max(r.outbox_id for r in result.replies),
-                    reply_to_ids=result.inbound_ids,
+                taken = await self.store.take_undelivered(
+                    msg.channel, msg.sender_id, up_to_id=max(r.outbox_id for r in result.replies)
                 )
-                result.replies = [OutboundMessage.from_row(r) for r in rows]
+                replies = {m.outbox_id: m for m in result.replies}  # ours, even if a web chat poll took them
+                for row in taken:
+                    replies.setdefault(row.id, OutboundMessage.from_row(row))
+                result.replies = [replies[i] for i in sorted(replies)]
         metrics.TURN_SECONDS.observe(time.perf_counter() - started)
         return result
 
@@ -228,14 +230,15 @@ class Pipeline:
     # ---- turns in arrival order -----------------------------------------------------------------------------------
 
     async def _process_received(
-        self, conv: ConversationState, up_to: int | None, inline: bool
+        self, conv: ConversationState, up_to: int | None, inline: bool, waiting: list[StoredInbound] | None = None
     ) -> ReceiveResult | None:
         """Under the lease: process the conversation's stored, unprocessed messages one turn each, oldest first,
         up to ``up_to`` (all when None). A message never runs while an earlier one of its conversation waits.
 
         Returns the last turn's result with the replies of every turn (None when ``up_to`` was processed already).
         """
-        waiting = await self.store.received_messages(conv.id, up_to)
+        if waiting is None:  # (read with the insert when the lease was taken then)
+            waiting = await self.store.received_messages(conv.id, up_to)
         if up_to is not None and (not waiting or waiting[-1].id != up_to):
             # ours was processed meanwhile; earlier ones may still wait (they are the sweeper's)
             return None
@@ -254,7 +257,6 @@ class Pipeline:
             return None
         result.replies = replies
         result.processed = len(waiting)
-        result.inbound_ids = [m.id for m in waiting]
         return result
 
     # ---- one turn -------------------------------------------------------------------------------------------------

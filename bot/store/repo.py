@@ -33,21 +33,23 @@ class ConversationState:
 
 
 @dataclass(frozen=True, slots=True)
-class InboundRecord:
-    conversation_id: str
-    message_id: int
-    duplicate: bool  # the platform id was seen before (from this sender)
-    processed: bool  # ... and that message was processed already
-    conversation: ConversationState | None = None  # read under the lease, when the lease was taken with the insert
-
-
-@dataclass(frozen=True, slots=True)
 class StoredInbound:
     """An inbound message stored but not yet processed, with the conversation version it arrived at."""
 
     id: int
     text: str
     conv_version: int | None  # None: stored before versions were recorded (treated as an earlier question)
+
+
+@dataclass(frozen=True, slots=True)
+class InboundRecord:
+    conversation_id: str
+    message_id: int
+    duplicate: bool  # the platform id was seen before (from this sender)
+    processed: bool  # ... and that message was processed already
+    conversation: ConversationState | None = None  # read under the lease, when the lease was taken with the insert
+    # with the lease: the conversation's messages stored and not yet processed up to this one, oldest first
+    waiting: list[StoredInbound] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,13 @@ _PROCESSED = (
             processed_at=bindparam("b_now", type_=MSG.c.processed_at.type))
 )
 _OUTBOX_INSERT = insert(OUTBOX).returning(OUTBOX.c.id)
+_TAKE_UNDELIVERED = (
+    update(OUTBOX)
+    .where(OUTBOX.c.channel == bindparam("b_channel"), OUTBOX.c.recipient_id == bindparam("b_recipient"),
+           OUTBOX.c.id <= bindparam("b_up_to"), OUTBOX.c.status == "pending", OUTBOX.c.visible.is_(True))
+    .values(status="sent", sent_at=bindparam("b_now", type_=OUTBOX.c.sent_at.type), attempts=OUTBOX.c.attempts + 1)
+    .returning(*OUTBOX.c)
+)
 _AUDIT_INSERT = insert(AUDIT)
 
 
@@ -193,7 +202,10 @@ class Store:
                     ).first()
                     if row is not None:
                         conv = await self._take_lease(s, row.conversation_id, lease_owner, lease_seconds, now)
-                        return InboundRecord(row.conversation_id, row.id, False, False, conv)
+                        waiting = None
+                        if conv is not None:
+                            waiting = await self._received(s, row.conversation_id, row.id)
+                        return InboundRecord(row.conversation_id, row.id, False, False, conv, waiting)
                     conv_id = await self._new_conversation(s, channel, sender_id, sender_name, lease_owner,
                                                            lease_seconds)
                     msg_id = (
@@ -205,10 +217,11 @@ class Store:
                             .returning(MSG.c.id)
                         )
                     ).scalar_one()
-                    fresh = None
+                    fresh, waiting = None, None
                     if lease_owner is not None:
                         fresh = ConversationState(conv_id, channel, sender_id, None, "bot", None, {}, 1)
-                    return InboundRecord(conv_id, msg_id, False, False, fresh)
+                        waiting = [StoredInbound(msg_id, text, 1)]
+                    return InboundRecord(conv_id, msg_id, False, False, fresh, waiting)
             except IntegrityError:
                 # a repeat of a platform id by this sender, or a concurrent first message of the same sender.
                 # Platform ids are unique per conversation (channel and sender): two web chat widgets that both
@@ -284,13 +297,17 @@ class Store:
 
     async def received_messages(self, conversation_id: str, up_to_id: int | None = None) -> list[StoredInbound]:
         """The conversation's messages stored but not processed, in arrival order (up to ``up_to_id``)."""
+        async with self.transaction() as s:
+            return await self._received(s, conversation_id, up_to_id)
+
+    @staticmethod
+    async def _received(s: AsyncConnection, conversation_id: str, up_to_id: int | None) -> list[StoredInbound]:
         q = select(MSG.c.id, MSG.c.text, MSG.c.conv_version).where(
             MSG.c.conversation_id == conversation_id, MSG.c.status == "received", MSG.c.direction == "in"
         )
         if up_to_id is not None:
             q = q.where(MSG.c.id <= up_to_id)
-        async with self.transaction() as s:
-            rows = (await s.execute(q.order_by(MSG.c.id))).all()
+        rows = (await s.execute(q.order_by(MSG.c.id))).all()
         return [StoredInbound(r.id, r.text, r.conv_version) for r in rows]
 
     async def inbound_status(self, message_id: int) -> str:
@@ -452,30 +469,18 @@ class Store:
             rows = (await s.execute(q.order_by(OUTBOX.c.id))).all()
             return [_outbox_row(r) for r in rows]
 
-    async def take_undelivered(
-        self, channel: str, recipient_id: str, *, up_to_id: int, reply_to_ids: Sequence[int] = ()
-    ) -> list[OutboxRow]:
-        """For channels whose replies travel in a response: the visible replies to this recipient up to ``up_to_id``
-        that are still waiting (e.g. answered by recovery while the passenger's request had gone), plus the replies
-        to ``reply_to_ids`` whatever their state, oldest first; the waiting ones are marked delivered."""
-        waiting = OUTBOX.c.status == "pending"
-        if reply_to_ids:
-            waiting = or_(waiting, OUTBOX.c.reply_to_id.in_(list(reply_to_ids)))
-        q = select(OUTBOX).where(
-            OUTBOX.c.channel == channel, OUTBOX.c.recipient_id == recipient_id, OUTBOX.c.visible.is_(True),
-            OUTBOX.c.id <= up_to_id, waiting,
-        )
-        now = utcnow()
+    async def take_undelivered(self, channel: str, recipient_id: str, *, up_to_id: int) -> list[OutboxRow]:
+        """For channels whose replies travel in a response: mark delivered the visible replies to this recipient up
+        to ``up_to_id`` still waiting (this request's, and earlier ones no response carried, e.g. answered by
+        recovery while the passenger's request had gone) and return them, oldest first. One statement."""
         async with self.transaction() as s:
-            rows = (await s.execute(q.order_by(OUTBOX.c.id))).all()
-            pending = [r.id for r in rows if r.status == "pending"]
-            if pending:
+            taken = (
                 await s.execute(
-                    update(OUTBOX)
-                    .where(OUTBOX.c.id.in_(pending), OUTBOX.c.status == "pending")
-                    .values(status="sent", sent_at=now, attempts=OUTBOX.c.attempts + 1)
+                    _TAKE_UNDELIVERED,
+                    {"b_channel": channel, "b_recipient": recipient_id, "b_up_to": up_to_id, "b_now": utcnow()},
                 )
-            return [_outbox_row(r) for r in rows]
+            ).all()
+        return sorted((_outbox_row(r) for r in taken), key=lambda r: r.id)
 
     # ---- outbox ---------------------------------------------------------------------------------------------------
 
