@@ -96,8 +96,6 @@ class Pipeline:
                 lease_owner=self.worker_id,
                 lease_seconds=self.settings.lease_seconds,
             )
-            if rec.conversation is not None:
-                self._hold(rec.conversation_id)
             metrics.MESSAGES_IN.labels(msg.channel).inc()
             if rec.duplicate:
                 metrics.DUPLICATES.labels(msg.channel).inc()
@@ -160,7 +158,6 @@ class Pipeline:
             conv = await self.store.acquire_lease(conversation_id, self.worker_id, self.settings.lease_seconds)
             if conv is None:
                 return 0  # a live process holds it
-            self._hold(conversation_id)
             count = 0
             async with self._leased(conversation_id, conv) as conv:
                 result = await self._process_received(conv, None, False)
@@ -202,7 +199,7 @@ class Pipeline:
 
         The lease is short and renewed by a heartbeat while held (``renew_leases``), so the lease of a process
         that died is taken over within ``lease_seconds``. complete_turn releases it with the turn's commit; if the
-        turn fails before that, it is released here. (The caller has registered a lease it took itself.)
+        turn fails before that, it is released here.
         """
         deadline = time.monotonic() + self.settings.lock_wait_seconds
         delay = 0.005
@@ -213,8 +210,7 @@ class Pipeline:
                     raise ConcurrencyConflict(f"conversation {conversation_id} is busy in another process")
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 0.25)
-            else:
-                self._hold(conversation_id)
+        self._hold(conversation_id)
         try:
             yield conv
         finally:
