@@ -296,6 +296,7 @@ class Pipeline:
         self, conv: ConversationState, m: StoredInbound, inline: bool, release: bool
     ) -> tuple[ConversationState, ReceiveResult]:
         inbound_id, text = m.id, m.text
+        privacy.remember(text)  # also for earlier messages processed now, and the recovery sweeper's turns
         # the message answers the question the conversation stood at when it arrived; if the conversation has moved
         # on since (another turn completed in between), it must not execute a booking change
         stale = m.conv_version is None or m.conv_version < conv.version

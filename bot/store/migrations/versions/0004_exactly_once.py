@@ -1,7 +1,7 @@
 """exactly once: inbound dedupe per conversation, the version a message answers, an index for recovery
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-07 14:40:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0004'
-down_revision = '0003'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
