@@ -11,7 +11,7 @@ import subprocess
 import sys
 from typing import Any
 
-from tests.e2e.test_acceptance import Bot, bot, nlu, sample, texts  # noqa: F401 (fixtures)
+from tests.e2e.test_acceptance import Bot, bot, sample, texts  # noqa: F401 (the bot fixture)
 
 
 async def cases_cli(db_url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
