@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-SUPPORTED_LANGUAGES = ("en", "nl", "fr", "de", "es", "it", "pt", "pl", "sv", "da")
+SUPPORTED_LANGUAGES = ("en", "nl", "fr", "de", "es", "it", "pt", "pl", "sv", "da", "ru", "tr", "ja", "zh")
 
 
 def default_content_dir() -> Path:

@@ -52,6 +52,7 @@ from bot.dialogue.loader import (
     SwitchStep,
 )
 from bot.nlu.base import FALLBACK_INTENT, Parse
+from bot.nlu.cjk import has_cjk
 from bot.reservations.base import AdapterUnavailable, Booking, BookingNotFound, ReservationError
 from bot.settings import SUPPORTED_LANGUAGES, Settings
 
@@ -104,6 +105,8 @@ def _norm(text: str) -> str:
 def _phrase_pattern(phrase: str) -> re.Pattern[str] | None:
     """A shortcut phrase from the flows, as a whole-words pattern over normalised text (cached: flows are static)."""
     p = _norm(phrase)
+    if p and has_cjk(p):  # Chinese and Japanese have no spaces between words: the phrase anywhere in the text
+        return re.compile(re.escape(p))
     return re.compile(rf"(^|\s){re.escape(p)}($|\s)") if p else None
 
 

@@ -48,10 +48,23 @@ _add("pt", "ola obrigado obrigada sim nao ajuda tchau cancelar claro valeu")
 _add("pl", "czesc dzien_dobry dziekuje dzieki tak nie prosze pomocy pomoc anuluj")
 _add("sv", "hej hejsan tack ja nej tack_sa hjalp avboka")
 _add("da", "hej tak ja nej hjalp tak_skal_du_have afbestil")
+# Russian, Turkish, Japanese, Chinese (folded: ё -> е, й -> и, ı/ş/ğ/ü -> i/s/g/u; Traditional -> Simplified)
+_add("ru", "да нет спасибо спс привет здравствуите пожалуиста помогите помощь отмена отменить ок хорошо ладно "
+           "конечно верно добрыи_день до_свидания оператор")
+_add("tr", "evet hayir tesekkurler tesekkur_ederim sagol sagolun merhaba selam lutfen tamam iptal yardim "
+           "olur peki dogru gunaydin iyi_gunler")
+_add("ja", "はい いいえ ありがとう ありがとうございます こんにちは お願いします おねがいします 大丈夫です 結構です "
+           "了解 了解です 承知しました そうです 違います キャンセル")
+_add("zh", "是 是的 好 好的 不 不是 不用 谢谢 谢了 你好 您好 请 对 对的 没错 取消 行 可以 嗯 人工 客服")
 
 _NON_LATIN_RE = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u0590-\u05ff\u0600-\u06ff\u0900-\u097f\u0e00-\u0e7f"
                            r"\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _WORDS_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
+
+def _known_short(stripped: str) -> bool:
+    words = [fold(w) for w in _WORDS_RE.findall(stripped)]
+    return bool(words) and (" ".join(words) in _SHORT_WORDS or all(w in _SHORT_WORDS for w in words))
+
 
 MIN_LETTERS = 12  # below this lingua is guessing on Latin-script text
 MIN_CONFIDENCE = 0.55
@@ -120,6 +133,9 @@ class LanguageDetector:
         if non_latin < 2 or non_latin < n_letters / 2:
             if n_letters < MIN_LETTERS or len(_WORDS_RE.findall(stripped)) < 2:
                 return self._short(stripped, keep, current)
+        elif n_letters <= 8 and _known_short(stripped):
+            # "да", "はい", "好的": a few letters of another script that lingua cannot weigh; the word list can
+            return self._short(stripped, keep, current)
         values = self._detector.compute_language_confidence_values(stripped[:2000])
         if not values:
             return Detection(keep, True, False)
