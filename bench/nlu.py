@@ -43,6 +43,13 @@ TEMPLATES = {
     "pl": ["czy mogę polecieć jutro?", "czy lot {flight} jest opóźniony?", "anuluj moją rezerwację", "drugi"],
     "sv": ["kan jag flyga i morgon istället?", "är {flight} försenat?", "avboka min bokning", "den andra"],
     "da": ["kan jeg flyve i morgen i stedet?", "er {flight} forsinket?", "afbestil min booking", "den anden"],
+    "ru": ["можно перенести рейс на завтра? бронь {ref}", "рейс {flight} задерживается?", "отмените мою бронь",
+           "второй", "хочу поговорить с оператором", "фамилия Иванов", "спасибо!"],
+    "tr": ["uçuşumu yarına alabilir misiniz? rezervasyon {ref}", "{flight} rötarlı mı?", "rezervasyonumu iptal edin",
+           "ikincisi", "temsilciyle görüşmek istiyorum", "soyadım Yılmaz", "teşekkürler"],
+    "ja": ["明日の便に変更できますか？予約番号{ref}", "{flight}は遅れていますか？", "予約をキャンセルしてください",
+           "2番目でお願いします", "担当者と話したいです", "ありがとうございます"],
+    "zh": ["能改到明天吗？预订号{ref}", "{flight}延误了吗？", "请取消我的预订", "第二个", "转人工", "我姓王", "谢谢"],
 }
 
 

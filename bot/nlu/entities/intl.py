@@ -379,7 +379,7 @@ _TR_BEING_AFTER = re.compile(r"^['’]?\w*\s+(?:\w+\s+){0,2}?(?:mahsur|kald\w*|a
                              r"^['’]?(?:da|de|ta|te)y[ii][mz]")
 _TR_INSTEAD_AFTER = re.compile(r"^['’]?\w*\s+yerine(?![\w])")
 _JA_ORIGIN_AFTER = re.compile("^(?:" + _f("から|発") + ")")
-_JA_DEST_AFTER = re.compile("^(?:" + _f("行き|行|へ|まで|に行|に帰|に戻|に向|に飛|着") + ")")
+_JA_DEST_AFTER = re.compile("^(?:" + _f("行き|行|へ|まで|に行|に帰|に戻|に向|に飛|に着|着") + ")")
 _JA_AT_AFTER = re.compile("^" + _f("で"))
 _JA_BEING_AFTER = re.compile("^" + _f("で") + "[^。!！?？]{0,6}(?:"
                              + _f("足止め|乗り継|日目|待|滞在|立ち往生|動け|困") + ")")
@@ -496,7 +496,7 @@ _TR_STOP = frozenset(fold(w) for w in (
 _JA_CUES = "名字は|苗字は|姓は|名前は|氏名は|名字：|苗字：|姓：|名前：|氏名：|名字:|姓:|名前:|ラストネームは"
 _JA_END = _f("です|でございます|と申します|といいます|で|名義|。|、|の|と|さん|様")
 _ZH_SURNAME_CUES = "姓氏是|姓氏|姓是|我姓|姓"
-_ZH_FULL_CUES = "名字是|名字叫|姓名是|姓名：|姓名:|姓名|我叫|叫做|乘客"
+_ZH_FULL_CUES = "名字是|名字叫|姓名是|姓名：|姓名:|姓名|我叫|叫做"
 _ZH_COMPOUND = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "慕容", "司徒", "夏侯", "尉迟", "公孙")
 
 
@@ -580,6 +580,11 @@ def find_names_intl(text: str, language: str, ctx: dict[str, Any], taken: list[t
                 s, e = m.start(1), m.end(1)
                 if free(s, e):
                     return [_name_entity(text, s, e)]
+            # "бронь на Jansen", "билет на Петрова": a capitalised name after "на"
+            for m in re.finditer(r"(?:брон\w*|билет\w*|заказ\w*)\s+на\s+([A-ZА-ЯЁ][\w'’\-]+)", text):
+                s, e = m.start(1), m.end(1)
+                if fold(m.group(1)) not in stop and free(s, e):
+                    return [_name_entity(text, s, e)]
         if ctx.get("expecting") in ("last_name", "booking_reference"):
             words = [w for w in re.finditer(_NAME_WORD, text) if free(w.start(), w.end())
                      and fold(w.group(0)) not in stop and not re.search(r"\d", w.group(0))]
@@ -638,7 +643,7 @@ def find_names_intl(text: str, language: str, ctx: dict[str, Any], taken: list[t
                 if is_surname or len(word) >= 2:
                     if free(pos, pos + n):
                         return [_name_entity(text, pos, pos + n)]
-        for m in re.finditer(r"(" + _LATIN_NAME + r"|[" + CJK_CLASS + r"])\s*" + _f("名下|的名字"), folded):
+        for m in re.finditer(r"(" + _LATIN_NAME + r"|[" + CJK_CLASS + r"])\s*" + _f("名下"), folded):
             s, e = m.start(1), m.end(1)
             if free(s, e):
                 return [_name_entity(text, s, e)]
