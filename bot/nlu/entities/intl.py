@@ -326,6 +326,13 @@ _CITY_NAMES = {
     "ICN": ("Сеул", "Seul", "ソウル", "首尔"),
     "BKK": ("Бангкок", "Bangkok", "バンコク", "曼谷"),
     "DOH": ("Доха", "Doha", "ドーハ", "多哈"),
+    "RIX": ("Рига", "Riga", "リガ", "里加"),
+    "HEL": ("Хельсинки", "Helsinki", "ヘルシンキ", "赫尔辛基"),
+    "BUD": ("Будапешт", "Budapeşte|Budapeste", "ブダペスト", "布达佩斯"),
+    "GVA": ("Женева", "Cenevre", "ジュネーブ", "日内瓦"),
+    "HAM": ("Гамбург", "Hamburg", "ハンブルク", ""),  # 汉堡 is also a hamburger
+    "VCE": ("Венеция", "Venedik", "ベネチア|ヴェネツィア", "威尼斯"),
+    "TLV": ("Тель-Авив", "Tel Aviv", "テルアビブ", "特拉维夫"),
 }
 _LANG_COLUMN = {"ru": 0, "tr": 1, "ja": 2, "zh": 3}
 # Russian: the nominative plus case endings ("Москва" -> "Москвы", "Москве", "Москву"; "Париж" -> "Парижа", ...)
@@ -350,7 +357,7 @@ def _airport_res() -> dict[str, re.Pattern[str]]:
     for lang, col in _LANG_COLUMN.items():
         alts: list[tuple[str, str]] = []
         for code, names in _CITY_NAMES.items():
-            for name in names[col].split("|"):
+            for name in filter(None, names[col].split("|")):
                 pattern = _ru_forms(name) if lang == "ru" else re.escape(fold(name))
                 alts.append((pattern, code))
         alts.sort(key=lambda pc: -len(pc[0]))
@@ -368,7 +375,7 @@ def _airport_res() -> dict[str, re.Pattern[str]]:
 
 _RU_ORIGIN_BEFORE = re.compile(r"(?:^|[^\w])(?:из|изо|от|с|со|вылет\w*\s+из)\s*$")
 _RU_DEST_BEFORE = re.compile(r"(?:^|[^\w])(?:в|во|до|на|к|ко)\s*$")
-_RU_BEING = re.compile(r"(?:застрял\w*|сиж\w*|нахож\w*|торч\w*|ден[ьи]|дня|днеи|стыковк\w*|пересадк\w*|остал\w*)"
+_RU_BEING = re.compile(r"(?<![\w])(?:застрял\w*|сиж\w*|сид\w*|жд\w*|нахож\w*|торч\w*|ден[ьи]|дня|днеи|стыковк\w*|пересадк\w*|остал\w*)"
                        r"[^.!?]{0,25}$")
 _RU_VIA_BEFORE = re.compile(r"(?:^|[^\w])через\s*$")
 _RU_INSTEAD_BEFORE = re.compile(r"(?:^|[^\w])вместо\s*$")
@@ -378,7 +385,7 @@ _TR_LOC_SUFFIX = re.compile(r"^['’]?(?:da|de|ta|te)(?:yim|yiz|yım|yız|ydim|y
 _TR_BEING_AFTER = re.compile(r"^['’]?\w*\s+(?:\w+\s+){0,2}?(?:mahsur|kald\w*|aktarma\w*|bekli\w*|takil\w*)|"
                              r"^['’]?(?:da|de|ta|te)y[ii][mz]")
 _TR_INSTEAD_AFTER = re.compile(r"^['’]?\w*\s+yerine(?![\w])")
-_JA_ORIGIN_AFTER = re.compile("^(?:" + _f("から|発") + ")")
+_JA_ORIGIN_AFTER = re.compile("^(?:" + _f("から|発|にいます|にいる|にいて|に足止め|で足止め") + ")")
 _JA_DEST_AFTER = re.compile("^(?:" + _f("行き|行|へ|まで|に行|に帰|に戻|に向|に飛|に着|着") + ")")
 _JA_AT_AFTER = re.compile("^" + _f("で"))
 _JA_BEING_AFTER = re.compile("^" + _f("で") + "[^。!！?？]{0,6}(?:"
@@ -388,7 +395,7 @@ _ZH_ORIGIN_BEFORE = re.compile("(?:" + _f("从|由|自|不从") + r")\s*$")
 _ZH_DEST_BEFORE = re.compile("(?:" + _f("飞往|前往|去往|到|去|往|飞|回|至|抵达|赴|回到") + r")\s*$")
 _ZH_STUCK_BEFORE = re.compile("(?:" + _f("困在|滞留在|留在|被困在|卡在") + r")\s*$")
 _ZH_AT_BEFORE = re.compile(_f("在") + r"\s*$")
-_ZH_BEING_AFTER = re.compile("^[^。!！?？，,]{0,4}(?:" + _f("没赶上|转机|第|等|困|滞留|待了") + ")")
+_ZH_BEING_AFTER = re.compile("^(?:" + _f("了") + "|[^。!！?？，,]{0,4}(?:" + _f("没赶上|转机|第|等|困|滞留|待了") + "))")
 _ZH_ORIGIN_AFTER = re.compile("^(?:" + _f("出发|起飞|来的|飞来") + ")")
 _ZH_VIA = re.compile(_f("经|经由|途经") + r"\s*$")
 
