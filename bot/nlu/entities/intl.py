@@ -375,8 +375,8 @@ def _airport_res() -> dict[str, re.Pattern[str]]:
 
 _RU_ORIGIN_BEFORE = re.compile(r"(?:^|[^\w])(?:из|изо|от|с|со|вылет\w*\s+из)\s*$")
 _RU_DEST_BEFORE = re.compile(r"(?:^|[^\w])(?:в|во|до|на|к|ко)\s*$")
-_RU_BEING = re.compile(r"(?<![\w])(?:застрял\w*|сиж\w*|сид\w*|жд\w*|нахож\w*|торч\w*|ден[ьи]|дня|днеи|стыковк\w*|пересадк\w*|остал\w*)"
-                       r"[^.!?]{0,25}$")
+_RU_BEING = re.compile(r"(?<![\w])(?:застрял\w*|сиж\w*|сид\w*|жд\w*|нахож\w*|торч\w*|ден[ьи]|дня|днеи|"
+                       r"стыковк\w*|пересадк\w*|остал\w*)[^.!?]{0,25}$")
 _RU_VIA_BEFORE = re.compile(r"(?:^|[^\w])через\s*$")
 _RU_INSTEAD_BEFORE = re.compile(r"(?:^|[^\w])вместо\s*$")
 _TR_ORIGIN_SUFFIX = re.compile(r"^['’]?(?:dan|den|tan|ten)(?![\w])")
@@ -395,7 +395,8 @@ _ZH_ORIGIN_BEFORE = re.compile("(?:" + _f("从|由|自|不从") + r")\s*$")
 _ZH_DEST_BEFORE = re.compile("(?:" + _f("飞往|前往|去往|到|去|往|飞|回|至|抵达|赴|回到") + r")\s*$")
 _ZH_STUCK_BEFORE = re.compile("(?:" + _f("困在|滞留在|留在|被困在|卡在") + r")\s*$")
 _ZH_AT_BEFORE = re.compile(_f("在") + r"\s*$")
-_ZH_BEING_AFTER = re.compile("^(?:" + _f("了") + "|[^。!！?？，,]{0,4}(?:" + _f("没赶上|转机|第|等|困|滞留|待了") + "))")
+_ZH_BEING_AFTER = re.compile("^(?:" + _f("了") + "|[^。!！?？，,]{0,4}(?:"
+                             + _f("没赶上|转机|第|等|困|滞留|待了") + "))")
 _ZH_ORIGIN_AFTER = re.compile("^(?:" + _f("出发|起飞|来的|飞来") + ")")
 _ZH_VIA = re.compile(_f("经|经由|途经") + r"\s*$")
 
