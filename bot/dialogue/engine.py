@@ -234,8 +234,8 @@ class Run:
             st = slots.get("status")
             if st:
                 v["flight"] = st["flight_number"]
-                v["origin"] = fmt.place(st["origin"])
-                v["destination"] = fmt.place(st["destination"])
+                v["origin"] = fmt.place(st["origin"], lang)
+                v["destination"] = fmt.place(st["destination"], lang)
                 v["status_day"] = fmt.fmt_day(st["scheduled_departure"], st["origin"], lang)
                 v["departure"] = fmt.fmt_time(st["scheduled_departure"], st["origin"], lang)
                 v["arrival"] = fmt.fmt_time(st["scheduled_arrival"], st["destination"], lang)

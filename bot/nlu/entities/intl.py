@@ -335,6 +335,15 @@ _CITY_NAMES = {
     "TLV": ("Тель-Авив", "Tel Aviv", "テルアビブ", "特拉维夫"),
 }
 _LANG_COLUMN = {"ru": 0, "tr": 1, "ja": 2, "zh": 3}
+
+
+def city_name(iata: str, language: str) -> str | None:
+    """The city's usual name in Russian, Turkish, Japanese or Chinese ("AMS", "zh" -> "阿姆斯特丹"), if we know it."""
+    names = _CITY_NAMES.get((iata or "").upper())
+    col = _LANG_COLUMN.get(language)
+    if not names or col is None or not names[col]:
+        return None
+    return names[col].split("|")[0]
 # Russian: the nominative plus case endings ("Москва" -> "Москвы", "Москве", "Москву"; "Париж" -> "Парижа", ...)
 _RU_INDECLINABLE = re.compile(r"[оуиыэ]$")
 
