@@ -390,7 +390,8 @@ _RU_VIA_BEFORE = re.compile(r"(?:^|[^\w])через\s*$")
 _RU_INSTEAD_BEFORE = re.compile(r"(?:^|[^\w])вместо\s*$")
 _TR_ORIGIN_SUFFIX = re.compile(r"^['’]?(?:dan|den|tan|ten)(?![\w])")
 _TR_DEST_SUFFIX = re.compile(r"^['’]?(?:a|e|ya|ye)(?![\w])|^\s+(?:ucus\w*|seyahat\w*|yolculug\w*|icin)(?![\w])")
-_TR_LOC_SUFFIX = re.compile(r"^['’]?(?:da|de|ta|te)(?:yim|yiz|yım|yız|ydim|ydik)?(?![\w])")
+_TR_LOC_SUFFIX = re.compile(r"^['’]?(?:da|de|ta|te)(?:yim|yiz|yım|yız|ydim|ydik)?(?![\w])|"
+                            r"^\s+havaliman\w*(?:nda|nde)(?![\w])")
 _TR_BEING_AFTER = re.compile(r"^['’]?\w*\s+(?:\w+\s+){0,2}?(?:mahsur|kald\w*|aktarma\w*|bekli\w*|takil\w*)|"
                              r"^['’]?(?:da|de|ta|te)y[ii][mz]")
 _TR_INSTEAD_AFTER = re.compile(r"^['’]?\w*\s+yerine(?![\w])")
@@ -418,7 +419,8 @@ def _role(lang: str, folded: str, s: int, e: int) -> str | None:
         if _RU_ORIGIN_BEFORE.search(before):
             return "origin"
         if _RU_DEST_BEFORE.search(before):
-            prep_case = folded[e - 1:e] in ("е", "и") and re.search(r"(?:^|[^\w])(?:в|во)\s*$", before)
+            # prepositional case ("в Париже") or a name that does not decline ("в Шереметьево")
+            prep_case = folded[e - 1:e] in ("е", "и", "о", "у", "э") and re.search(r"(?:^|[^\w])(?:в|во)\s*$", before)
             if prep_case and _RU_BEING.search(before[: -2] if len(before) > 2 else before):
                 return "origin"  # "застрял в Париже": where the passenger is now
             return "destination"
