@@ -516,6 +516,7 @@ _JA_CUES = "名字は|苗字は|姓は|名前は|氏名は|名字：|苗字：|�
 _JA_END = _f("です|でございます|と申します|といいます|で|名義|。|、|の|と|さん|様")
 _ZH_SURNAME_CUES = "姓氏是|姓氏|姓是|我姓|姓"
 _ZH_FULL_CUES = "名字是|名字叫|姓名是|姓名：|姓名:|姓名|我叫|叫做"
+_ZH_NOT_NAME = frozenset(fold("吗呢的了啊吧名氏和与及都也就还是不在要"))
 _ZH_COMPOUND = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "慕容", "司徒", "夏侯", "尉迟", "公孙")
 
 
@@ -656,6 +657,8 @@ def find_names_intl(text: str, language: str, ctx: dict[str, Any], taken: list[t
                     continue
                 return [_name_entity(text, s, s + len(name))]
             run = re.match(f"[{CJK_CLASS}]+", folded[pos:])
+            if run and folded[pos] in _ZH_NOT_NAME:
+                continue  # "改机票上的姓吗": a particle, not a name
             if run:
                 word = folded[pos:pos + run.end()]
                 n = 2 if word.startswith(tuple(fold(c) for c in _ZH_COMPOUND)) else 1
