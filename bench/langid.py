@@ -78,6 +78,15 @@ def main() -> None:
         per: dict[str, tuple[int, int]] = {}
         errors: list[str] = []
         unsupported = 0
+        short_ok, short_n, short_errors = 0, 0, []
+        for lang, messages in (data.pop("short", None) or {}).items():
+            for text in messages:
+                d = detector.detect(text, None)
+                short_n += 1
+                short_ok += d.language == lang and d.supported
+                if not (d.language == lang and d.supported):
+                    short_errors.append(f"  short {lang} -> {d.language} ({'kept' if not d.confident else 'detected'})"
+                                        f"  {text}")
         for lang, messages in data.items():
             ok = 0
             for text in messages:
@@ -95,6 +104,10 @@ def main() -> None:
           f"{unsupported} taken for an unsupported language")
     for lang, (ok, n) in per.items():
         print(f"  {lang}  {ok / n:.3f}  ({ok}/{n})")
+    if short_n:
+        print(f"very short first messages and foreign names: {short_ok / short_n:.3f} ({short_ok}/{short_n}); a wrong "
+              f"or undecided one is answered in the default language and the next message decides")
+        errors += short_errors
     if args.errors and errors:
         print("errors:")
         print("\n".join(errors))

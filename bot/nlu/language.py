@@ -67,9 +67,11 @@ _HAN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _HANGUL_RE = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
 # a lower-case word with a letter only Turkish (and Azerbaijani) uses: "soyadım", "değiştirmek" (not a name: "Yılmaz")
 _TURKISH_WORD_RE = re.compile(r"(?<![^\W\d_])[a-zçöüşâî]*[ığ][a-zçöüşığâî]*")
+# kanji in their Japanese form, which neither Simplified nor Traditional Chinese writes this way ("遅延" not "延误")
+_JAPANESE_KANJI_RE = re.compile("[遅変発帰払戻込続読売図両辺乗駅済転伝関歳険検様県営労桜働枠]")
 # scripts that leave only some languages: (pattern, share of the letters, languages)
-_SCRIPTS = ((_KANA_RE, 0.05, ("ja",)), (_HANGUL_RE, 0.3, ("ko",)), (_HAN_RE, 0.5, ("zh", "ja")),
-            (_CYRILLIC_RE, 0.5, ("ru", "uk", "bg", "sr", "mk", "be", "kk")))
+_SCRIPTS = ((_KANA_RE, 0.05, ("ja",)), (_JAPANESE_KANJI_RE, 0.05, ("ja",)), (_HANGUL_RE, 0.3, ("ko",)),
+            (_HAN_RE, 0.5, ("zh", "ja")), (_CYRILLIC_RE, 0.5, ("ru", "uk", "bg", "sr", "mk", "be", "kk")))
 
 
 def _script_hint(stripped: str, scores: dict[str, float]) -> dict[str, float]:
