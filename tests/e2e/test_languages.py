@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.e2e.test_acceptance import Bot, bot, nlu, sample, texts  # noqa: F401  (fixtures)
+from tests.e2e.test_acceptance import Bot, bot, sample, texts  # noqa: F401  (bot is a fixture)
 
 # ask, when, which option, yes, "booking {ref}, last name {name}" in one message
 SCRIPTS = {
