@@ -74,6 +74,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "Du er nummer {position} i køen. Med det tempo, kollegerne svarer i nu, kan du forvente et svar om "
         "cirka {minutes} min. Alt, hvad du skriver her, føjes til din sag. Fortrudt? Svar \"stop\", så hjælper "
         "jeg dig selv.",
+        "ru": "Ваш номер в очереди: {position}. Судя по тому, как быстро коллеги отвечают сейчас, ответ придёт "
+        "примерно через {minutes} мин. Всё, что вы напишете здесь, будет добавлено к вашему обращению. "
+        "Передумали? Напишите «стоп», и я помогу вам сам.",
+        "tr": "Sıradaki yeriniz: {position}. Meslektaşlarımızın şu anki yanıt hızına göre yaklaşık {minutes} dk. "
+        "içinde yanıt bekleyebilirsiniz. Buraya yazdığınız her şey talebinize eklenir. Fikrinizi mi "
+        "değiştirdiniz? \"dur\" yazın, size ben yardımcı olayım.",
+        "ja": "現在、順番待ちの{position}番目です。担当者の現在の対応状況から、"
+        "約{minutes}分で返信できる見込みです。ここに書き込んだ内容はすべてお問い合わせに追加されます。"
+        "やはり不要になった場合は「ストップ」と送信してください。私がお手伝いします。",
+        "zh": "您目前排在第{position}位。按同事们现在的回复速度，预计约{minutes}分钟内会有人回复您。"
+        "您在这里发送的所有内容都会添加到您的工单中。改变主意了？回复“停止”，我来为您处理。",
     },
     "case_opened_unknown": {
         "en": "You are number {position} in the queue. I can't estimate the wait yet; we aim to reply within {sla} "
@@ -106,6 +117,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "Du er nummer {position} i køen. Jeg kan ikke vurdere ventetiden endnu; vi stræber efter at svare "
         "inden for {sla} min. Alt, hvad du skriver her, føjes til din sag. Fortrudt? Svar \"stop\", så hjælper "
         "jeg dig selv.",
+        "ru": "Ваш номер в очереди: {position}. Пока я не могу оценить время ожидания; мы стараемся ответить в "
+        "течение {sla} мин. Всё, что вы напишете здесь, будет добавлено к вашему обращению. Передумали? Напишите "
+        "«стоп», и я помогу вам сам.",
+        "tr": "Sıradaki yeriniz: {position}. Bekleme süresini henüz tahmin edemiyorum; {sla} dk. içinde yanıt "
+        "vermeyi hedefliyoruz. Buraya yazdığınız her şey talebinize eklenir. Fikrinizi mi değiştirdiniz? \"dur\" "
+        "yazın, size ben yardımcı olayım.",
+        "ja": "現在、順番待ちの{position}番目です。待ち時間はまだ見積もれませんが、"
+        "{sla}分以内の返信を目指しています。ここに書き込んだ内容はすべてお問い合わせに追加されます。"
+        "やはり不要になった場合は「ストップ」と送信してください。私がお手伝いします。",
+        "zh": "您目前排在第{position}位。暂时无法估计等待时间；我们力争在{sla}分钟内回复。"
+        "您在这里发送的所有内容都会添加到您的工单中。改变主意了？回复“停止”，我来为您处理。",
     },
     "case_ack": {
         "en": "Your message has been added to your case. You are number {position} in the queue, about {minutes} "
@@ -128,6 +150,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "kvar. Svara \"stopp\" för att gå tillbaka till den digitala assistenten.",
         "da": "Din besked er føjet til din sag. Du er nummer {position} i køen, cirka {minutes} min. endnu. Svar "
         "\"stop\" for at gå tilbage til den digitale assistent.",
+        "ru": "Ваше сообщение добавлено к обращению. Ваш номер в очереди: {position}, ожидание около {minutes} "
+        "мин. Напишите «стоп», чтобы вернуться к автоматическому помощнику.",
+        "tr": "Mesajınız talebinize eklendi. Sıradaki yeriniz: {position}, yaklaşık {minutes} dk. kaldı. Otomatik "
+        "asistana dönmek için \"dur\" yazın.",
+        "ja": "メッセージをお問い合わせに追加しました。現在{position}番目で、あと約{minutes}分です。"
+        "自動アシスタントに戻るには「ストップ」と送信してください。",
+        "zh": "您的消息已添加到工单中。您目前排在第{position}位，大约还需{minutes}分钟。回复“停止”可返回自动助手。",
     },
     "case_ack_unknown": {
         "en": "Your message has been added to your case. You are number {position} in the queue; we aim to reply "
@@ -151,6 +180,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "inom {sla} min. Svara \"stopp\" för att gå tillbaka till den digitala assistenten.",
         "da": "Din besked er føjet til din sag. Du er nummer {position} i køen; vi stræber efter at svare inden "
         "for {sla} min. Svar \"stop\" for at gå tilbage til den digitale assistent.",
+        "ru": "Ваше сообщение добавлено к обращению. Ваш номер в очереди: {position}; мы стараемся ответить в "
+        "течение {sla} мин. Напишите «стоп», чтобы вернуться к автоматическому помощнику.",
+        "tr": "Mesajınız talebinize eklendi. Sıradaki yeriniz: {position}; {sla} dk. içinde yanıt vermeyi "
+        "hedefliyoruz. Otomatik asistana dönmek için \"dur\" yazın.",
+        "ja": "メッセージをお問い合わせに追加しました。現在{position}番目です。{sla}分以内の返信を目指しています。"
+        "自動アシスタントに戻るには「ストップ」と送信してください。",
+        "zh": "您的消息已添加到工单中。您目前排在第{position}位；我们力争在{sla}分钟内回复。"
+        "回复“停止”可返回自动助手。",
     },
     "case_withdrawn": {
         "en": "Okay, I've cancelled your request for a colleague. I'm here again: what can I do for you?",
@@ -168,6 +205,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "sv": "Okej, jag har dragit tillbaka din begäran om en kollega. Jag är här igen: vad kan jag göra för dig?",
         "da": "Okay, jeg har trukket din anmodning om en kollega tilbage. Jeg er her igen: hvad kan jeg gøre for "
         "dig?",
+        "ru": "Хорошо, я отменил ваш запрос на связь с коллегой. Я снова с вами: чем могу помочь?",
+        "tr": "Tamam, bir meslektaşla görüşme talebinizi iptal ettim. Yeniden buradayım: sizin için ne yapabilirim?",
+        "ja": "承知しました。担当者への引き継ぎを取り消しました。引き続き私がお手伝いします。"
+        "どのようなご用件でしょうか？",
+        "zh": "好的，我已取消您转人工的请求。我回来了：有什么可以帮您？",
     },
     "case_withdrawn_new_request": {
         "en": "Okay, I've cancelled your request for a colleague and will help you myself.",
@@ -180,6 +222,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "pl": "Dobrze, wycofałem prośbę o kontakt z konsultantem i pomogę sam.",
         "sv": "Okej, jag har dragit tillbaka din begäran om en kollega och hjälper dig själv.",
         "da": "Okay, jeg har trukket din anmodning om en kollega tilbage og hjælper dig selv.",
+        "ru": "Хорошо, я отменил ваш запрос на связь с коллегой и помогу вам сам.",
+        "tr": "Tamam, bir meslektaşla görüşme talebinizi iptal ettim; size ben yardımcı olacağım.",
+        "ja": "承知しました。担当者への引き継ぎを取り消し、私がお手伝いします。",
+        "zh": "好的，我已取消您转人工的请求，由我来为您处理。",
     },
     "case_with_agent": {
         "en": "{agent} has your case and sees your messages here.",
@@ -192,6 +238,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "pl": "Zgłoszeniem zajmuje się {agent} i widzi tu Państwa wiadomości.",
         "sv": "{agent} har ditt ärende och ser dina meddelanden här.",
         "da": "{agent} har din sag og ser dine beskeder her.",
+        "ru": "Вашим обращением занимается {agent} и видит ваши сообщения здесь.",
+        "tr": "Talebinizle {agent} ilgileniyor ve mesajlarınızı burada görüyor.",
+        "ja": "{agent}がお問い合わせを担当しており、こちらのメッセージを確認しています。",
+        "zh": "{agent}正在处理您的工单，并能在这里看到您的消息。",
     },
     "case_returned": {
         "en": "{agent} has handed this conversation back to me, the automated assistant. What can I do for you?",
@@ -204,6 +254,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "pl": "{agent} przekazał(a) rozmowę z powrotem do mnie, automatycznego asystenta. W czym mogę pomóc?",
         "sv": "{agent} har lämnat tillbaka samtalet till mig, den digitala assistenten. Vad kan jag göra för dig?",
         "da": "{agent} har givet samtalen tilbage til mig, den digitale assistent. Hvad kan jeg gøre for dig?",
+        "ru": "{agent} передал(а) разговор обратно мне, автоматическому помощнику. Чем могу помочь?",
+        "tr": "{agent} bu görüşmeyi bana, otomatik asistana geri devretti. Sizin için ne yapabilirim?",
+        "ja": "{agent}からこの会話が自動アシスタントの私に戻されました。どのようなご用件でしょうか？",
+        "zh": "{agent}已将对话交还给我（自动助手）。有什么可以帮您？",
     },
     "button_withdraw": {
         "en": "Back to the assistant",
@@ -216,6 +270,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "pl": "Wróć do asystenta",
         "sv": "Tillbaka till assistenten",
         "da": "Tilbage til assistenten",
+        "ru": "Вернуться к помощнику",
+        "tr": "Asistana dön",
+        "ja": "アシスタントに戻る",
+        "zh": "返回助手",
     },
 }
 

@@ -39,12 +39,15 @@ OPEN_STATES = ("queued", "claimed")
 STATES = ("queued", "claimed", "resolved", "returned")
 # a new request while waiting for a person: the passenger would rather have the bot do it
 NEW_REQUEST_INTENTS = ("rebook", "cancel", "flight_status")
-# withdrawing, said so plainly that no NLU is needed (the NLU's "stop" intent covers the rest); "/stop" is the button
-WITHDRAW_WORDS = frozenset({
+# withdrawing, said so plainly that no NLU is needed (the NLU's "stop" intent covers the rest); "/stop" is the button.
+# Compared after the same normalisation as the message (_norm).
+_WITHDRAW = (
     "/stop", "stop", "stopp", "stoppen", "stop please", "never mind", "nevermind", "nvm", "laat maar",
-    "laat maar zitten", "laisse tomber", "lass es", "basta", "chega", "para", "lascia perdere", "niewazne",
-    "glom det", "glem det",
-})
+    "laat maar zitten", "laisse tomber", "lass es", "basta", "chega", "para", "lascia perdere", "nieważne",
+    "glöm det", "glem det", "стоп", "хватит", "dur", "boş ver", "ストップ", "やめて", "停止", "停", "算了",
+)
+
+
 AGENT_NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,64}$")
 MAX_REPLY = 4000
 
@@ -53,6 +56,9 @@ def _norm(text: str) -> str:
     t = unicodedata.normalize("NFKD", text.casefold())
     t = "".join(c for c in t if not unicodedata.combining(c))
     return " ".join(re.sub(r"[^\w/]+", " ", t).split())
+
+
+WITHDRAW_WORDS = frozenset(_norm(w) for w in _WITHDRAW)
 
 
 def clean_agent(agent: str | None) -> str:

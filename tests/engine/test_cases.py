@@ -115,7 +115,7 @@ async def test_the_expected_wait_comes_from_recent_handling(engine):
     assert "number 2 in the queue; we aim to reply within 60 min" in r.replies[0].text
 
 
-@pytest.mark.parametrize("words", ["stop", "never mind", "/stop", "Laat maar"])
+@pytest.mark.parametrize("words", ["stop", "never mind", "/stop", "Laat maar", "Стоп", "ストップ", "算了"])
 async def test_stop_while_queued_returns_the_passenger_to_the_bot(engine, words):
     p, desk = make(engine)
     await p.receive(msg("I want a human"))
