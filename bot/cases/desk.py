@@ -8,10 +8,10 @@ import statistics
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import structlog
-from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import metrics
@@ -27,14 +27,15 @@ from bot.dialogue.base import Button, HandoffRequest, Reply
 from bot.errors import BadRequest, CaseConflict, CaseNotFound, ConcurrencyConflict
 from bot.nlu.base import Parse
 from bot.settings import Settings
+from bot.store.db import table_of
 from bot.store.models import Case, Conversation
 from bot.store.repo import ConversationState, NewOutbound, Store, TxStep
 from bot.texts import text_for
 
 log = structlog.get_logger("crisisbot.cases")
 
-CASES = cast(Table, Case.__table__)
-CONV = cast(Table, Conversation.__table__)
+CASES = table_of(Case)
+CONV = table_of(Conversation)
 OPEN_STATES = ("queued", "claimed")
 STATES = ("queued", "claimed", "resolved", "returned")
 # a new request while waiting for a person: the passenger would rather have the bot do it
