@@ -16,4 +16,9 @@ def build_services(rt: Runtime) -> list[Service]:
     services: list[Service] = [
         OutboxDispatcher(rt.store, rt.channels, idle_seconds=s.outbox_idle_seconds),
     ]
+    from bot.channels.slack import socket_service
+
+    slack = socket_service(rt.channels)
+    if slack is not None:
+        services.append(slack)
     return services
