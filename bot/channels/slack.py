@@ -251,7 +251,11 @@ class SlackCore:
 
     # ------------------------------------------------------------------ cases (bot/cases)
     def desk(self) -> Any:
-        from bot.cases import CaseDesk  # the handoff desk; imported when a case card is used
+        """The handoff desk (bot/cases): the pipeline's own, else one on the same store (it keeps no state)."""
+        desk = getattr(self.ctx.receiver, "cases", None)
+        if desk is not None:
+            return desk
+        from bot.cases import CaseDesk
 
         return CaseDesk(self.ctx.store, self.settings)
 
