@@ -370,7 +370,8 @@ class SlackCore:
         crisis = self.crisis or default_crisis_commands(self.ctx, self.settings)
         if crisis is None:
             return "Crisis playbooks are not available in this installation."
-        actor = f"slack:{agent_display(await self.agent_name(user))} ({user})"
+        # the staff member's name, as `crisisbot crisis ... --by NAME` takes it (CRISISBOT_CRISIS_STAFF lists names)
+        actor = agent_display(await self.agent_name(user))
         try:
             if verb == "list":
                 return await crisis.list()
@@ -384,7 +385,7 @@ class SlackCore:
                 stage = params.pop("stage", None) or (args[1] if len(args) > 1 else None)
                 return await crisis.update(args[0], stage, params, actor)
             return await crisis.end(args[0], actor)
-        except CrisisbotError as exc:
+        except (CrisisbotError, LookupError, ValueError) as exc:
             return f"Not done: {exc}"
 
     # ------------------------------------------------------------------ sending
@@ -410,12 +411,47 @@ class SlackCore:
 
 
 def default_crisis_commands(ctx: ChannelContext, settings: Settings) -> CrisisCommands | None:
-    """The crisis playbooks' manager behind ``/crisis``, when this installation has one."""
-    try:
-        from bot.crisis.slack import SlackCrisisCommands  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return SlackCrisisCommands(ctx, settings)  # type: ignore[no-any-return]
+    """The crisis playbooks' manager behind ``/crisis`` (the pipeline's crisis mode keeps it), when this installation
+    runs one."""
+    manager = getattr(getattr(ctx.receiver, "crisis", None), "manager", None)
+    return ManagerCrisisCommands(manager) if manager is not None else None
+
+
+class ManagerCrisisCommands:
+    """``CrisisCommands`` over bot/crisis's CrisisManager (start/update/end/status/list_crises/resolve_id), with short
+    texts for Slack."""
+
+    def __init__(self, manager: Any) -> None:
+        self.m = manager
+
+    @staticmethod
+    def _line(c: dict[str, Any]) -> str:
+        nxt = c.get("next_update_at")
+        return (f"{c.get('id')}: {c.get('title') or c.get('playbook') or c.get('playbook_id')} - {c.get('status')}, "
+                f"stage {c.get('stage')}" + (f", next update {nxt}" if nxt else ""))
+
+    async def list(self) -> str:
+        playbooks = getattr(self.m, "playbooks", None)
+        ids = sorted(getattr(playbooks, "playbooks", None) or getattr(playbooks, "by_id", None) or [])
+        running = await self.m.list_crises()
+        lines = [f"Playbooks: {', '.join(map(str, ids)) or '-'}"]
+        lines += [self._line(c) for c in running] or ["No crisis is running."]
+        return "\n".join(lines)
+
+    async def status(self, ref: str | None) -> str:
+        st = await self.m.status(await self.m.resolve_id(ref) if ref else None)
+        crises = st.get("crises", [st]) if isinstance(st, dict) else []
+        return "\n".join(self._line(c) for c in crises) or "No crisis is running."
+
+    async def start(self, playbook: str, params: dict[str, str], actor: str) -> str:
+        return "Started " + self._line(await self.m.start(playbook, params, actor))
+
+    async def update(self, ref: str, stage: str | None, params: dict[str, str], actor: str) -> str:
+        cid = await self.m.resolve_id(ref)
+        return "Updated " + self._line(await self.m.update(cid, actor, stage=stage, given=params or None))
+
+    async def end(self, ref: str, actor: str) -> str:
+        return "Ended " + self._line(await self.m.end(await self.m.resolve_id(ref), actor))
 
 
 class SlackChannel(Channel):
