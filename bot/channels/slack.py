@@ -255,7 +255,7 @@ class SlackCore:
         desk = getattr(self.ctx.receiver, "cases", None)
         if desk is not None:
             return desk
-        from bot.cases import CaseDesk
+        from bot.cases import CaseDesk  # type: ignore[import-untyped,unused-ignore]  # the handoff desk
 
         return CaseDesk(self.ctx.store, self.settings)
 
@@ -587,7 +587,7 @@ class SlackChannel(Channel):
             case_id = msg.payload.get("case_id")
             try:
                 desk = self.core.desk()
-                view = await desk.get(int(case_id))  # the card as it is now (a later event may have changed it)
+                view = await desk.get(int(str(case_id)))  # the card as it is now (a later event may have changed it)
                 card = desk.card(view)
                 await self.core.call("chat.update", channel=msg.recipient_id, ts=ts, text=escape(msg.text),
                                      blocks=self.card_blocks(card))
