@@ -20,4 +20,9 @@ def build_services(rt: Runtime) -> list[Service]:
         RecoveryService(rt.pipeline),  # every process: stored-but-unanswered messages, lease heartbeat
         SlaMonitor(rt.pipeline.cases, interval=s.cases.monitor_seconds),
     ]
+    from bot.channels.slack import socket_service
+
+    slack = socket_service(rt.channels)
+    if slack is not None:
+        services.append(slack)
     return services
