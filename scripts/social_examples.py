@@ -61,6 +61,10 @@ def compose(fr: dict, rnd: random.Random, per_ask: int) -> dict[str, list[str]]:
             ask_text = rnd.choice(phrases)
             lead = [pick("addressee", 0.6)]
             happened = pick("happened", 0.7 if ask != "request_human" else 0.5)
+            if ask == "rebook" and fr.get("rebook_after_disruption") and rnd.random() < 0.25:
+                # a plea for help right after a cancellation or a missed connection asks for a new flight
+                ask_text = rnd.choice(fr["rebook_after_disruption"])
+                happened = rnd.choice(fr.get("disruption") or fr["happened"])
             vent = pick("venting", 0.5)
             tail = pick("tail", 0.5)
             body = [happened, vent, ask_text] if rnd.random() < 0.7 else [ask_text, happened, vent]

@@ -17,14 +17,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.nlu.cues import ASK_CUES, ASKS, FEELING_CUES, FEELINGS, compile_cues
+from bot.nlu.cues import ASK_CUES, ASKS, CONTEXT_CUES, CONTEXTS, FEELING_CUES, FEELINGS, compile_cues
 from bot.nlu.lexicon import ANGRY_WORDS, PROFANITY
 
 # the intents whose examples ask for one of the four (every other intent asks for none of them)
 ASK_OF_INTENT = {a: a for a in ASKS}
 # decision-score margins above which an ask is reported, per ask (tuned on the dev part of the labelled tweets:
 # bench/nlu_asks.py; a higher margin = fewer flows started from messages that ask for nothing)
-ASK_MARGINS = {"rebook": 0.1, "cancel": 0.2, "flight_status": 0.1, "request_human": 0.1}
+ASK_MARGINS = {"rebook": 0.2, "cancel": 0.3, "flight_status": 0.3, "request_human": 0.2}
 CONFIDENCE_SLOPE = 4.0  # confidence = sigmoid(slope * (score - margin) + logit(0.7)): 0.7 at the margin
 _LOGIT_AT_MARGIN = math.log(0.7 / 0.3)
 BOOKING_ARTEFACT = re.compile(r"flight booking problems", re.IGNORECASE)  # an export artefact for "booking"
@@ -37,14 +37,23 @@ class CueReader:
         extra = extra or []
         self.asks = compile_cues([ASK_CUES], ASKS, extra, prefix="ask_")
         self.feelings = compile_cues([FEELING_CUES], FEELINGS, extra, prefix="feeling_")
+        self.contexts = compile_cues([CONTEXT_CUES], CONTEXTS, extra, prefix="context_")
 
     def ask_cues(self, normalized: str) -> list[str]:
         return [a for a, rx in self.asks.items() if rx.search(normalized)]
 
-    def tokens(self, normalized: str) -> str:
-        """The normalised text with one token per ask whose cue matches ("xcuerebook")."""
-        cues = self.ask_cues(normalized)
-        return normalized + "".join(f" xcue{a.replace('_', '')}" for a in cues)
+    def features(self, normalized: str) -> list[str]:
+        """Names of the cue features that fire: the asks whose cues match, the contexts, and "disruption+plea"."""
+        found = self.ask_cues(normalized)
+        ctx = [c for c, rx in self.contexts.items() if rx.search(normalized)]
+        found += ctx
+        if len(ctx) == 2:
+            found.append("disruption+plea")
+        return found
+
+
+CUE_FEATURES = (*ASKS, *CONTEXTS, "disruption+plea")  # one extra feature column each in the ask model
+CUE_WEIGHT = 1.0  # the value of a cue column when its cue matches (the text features are L2-normalised blocks)
 
 
 def ask_labels(intent: str) -> frozenset[str]:

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 ASKS = ("rebook", "cancel", "flight_status", "request_human")  # in the order acted on first
 FEELINGS = ("anger", "urgency", "distress", "praise", "sarcasm")
+CONTEXTS = ("disruption", "plea")  # what happened to the trip; a plea for help (together they often mean "rebook me")
 
 _P = r"(?:my|our|the|this|that|a|his|her|their|mine)"
 
@@ -223,6 +224,32 @@ ASK_CUES: dict[str, dict[str, list[str]]] = {
         "request_human": [r"\b(?:tale|snakke) med (?:en |nogen)", r"\b(?:ring|mail|skriv) (?:til )?mig\b",
                           r"\b(?:rigtig|levende) (?:person|menneske)", r"\bkontakt mig\b"],
     },
+}
+
+CONTEXT_CUES: dict[str, dict[str, list[str]]] = {
+    "en": {"disruption": [r"\bcancell?(?:ed|ation)", r"\bmiss(?:ed|ing)? (?:" + _P + r" )?(?:connect\w*|flight)",
+                          r"\b(?:stranded|stuck|bumped|oversold|diverted)\b",
+                          r"\bcan'?t make (?:" + _P + r" )?connect"],
+           "plea": [r"\bhelp\b", r"\bwhat (?:should|do|can|am) (?:i|we)\b", r"\bwhat now\b", r"\bany (?:ideas|help)\b",
+                    r"\bassist", r"\bwhat are (?:my|our) options\b", r"\bneed (?:a flight|assistance)\b"]},
+    "nl": {"disruption": [r"\bgeannuleerd|\bgeschrapt|\baansluiting gemist|\bgestrand"],
+           "plea": [r"\bhelp\b|\bhulp\b|\bwat (?:moet|kan) ik\b|\bwat nu\b"]},
+    "fr": {"disruption": [r"\bannule|\bsupprime|\bcorrespondance (?:ratee|manquee)|\bbloque"],
+           "plea": [r"\baide|\bje fais quoi\b|\bet maintenant\b|\bque faire\b"]},
+    "de": {"disruption": [r"\bannulliert|\bgestrichen|\banschluss verpasst|\bgestrandet|\bsitze fest"],
+           "plea": [r"\bhilfe\b|\bhelfen\b|\bwas (?:soll|kann) ich\b|\bund jetzt\b"]},
+    "es": {"disruption": [r"\bcancelad|\bcancelaron|\bperdi (?:la |mi )?conexion|\bvarad"],
+           "plea": [r"\bayuda|\bque hago\b|\by ahora\b"]},
+    "it": {"disruption": [r"\bcancellat|\bannullat|\bpers[oa] (?:la )?coincidenza|\bbloccat"],
+           "plea": [r"\baiut|\bcosa faccio\b|\be adesso\b"]},
+    "pt": {"disruption": [r"\bcancelad|\bcancelaram|\bperdi (?:a )?conexao|\bpres[oa]s?\b"],
+           "plea": [r"\bajud|\bsocorro\b|\bo que faco\b|\be agora\b"]},
+    "pl": {"disruption": [r"\bodwolan|\bprzesiadk\w* (?:ucieka|uciekla|przepadla)|\butkn"],
+           "plea": [r"\bpomoc|\bco (?:mam|teraz)\b"]},
+    "sv": {"disruption": [r"\binstallt|\bmissade (?:min )?anslutning|\bstrandsatt"],
+           "plea": [r"\bhjalp|\bvad ska jag\b|\boch nu\b"]},
+    "da": {"disruption": [r"\baflyst|\bmistede (?:min )?forbindelse|\bstrandet"],
+           "plea": [r"\bhjaelp|\bhvad gor jeg\b|\bog hvad nu\b"]},
 }
 
 FEELING_CUES: dict[str, dict[str, list[str]]] = {

@@ -23,7 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import ContentErrors, NLUError
-from bot.nlu.asks import ASK_MARGINS, BOOKING_ARTEFACT, CueReader, ask_labels, asks_from_scores, read_feelings
+from bot.nlu.asks import (
+    ASK_MARGINS,
+    BOOKING_ARTEFACT,
+    CUE_FEATURES,
+    CUE_WEIGHT,
+    CueReader,
+    ask_labels,
+    asks_from_scores,
+    read_feelings,
+)
 from bot.nlu.base import FALLBACK_INTENT, Entity, IntentPrediction, NLUBackend, Parse, parse_payload
 from bot.nlu.cues import ASKS
 from bot.nlu.entities import EntityExtractor
@@ -33,7 +42,7 @@ from bot.nlu.training_data import TrainingData, load_training_data, training_fil
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = "embedded-7-asks"  # bump when features, classifier or normalisation change
+MODEL_VERSION = "embedded-8-asks"  # bump when features, classifier or normalisation change
 RANKING_SIZE = 10
 SVC_C = 1.0  # regularisation of the LinearSVC (chosen by cross-validation on intents/)
 CLASS_WEIGHT: str | None = None
@@ -93,6 +102,16 @@ class IntentModel:
     language_words: bool = False  # word features also tagged with the message language ("tak" pl = yes, da = thanks)
     ask_model: Any = None  # IntentModel over ASKS (one-vs-rest decision scores, cue tokens in the text)
     cue_patterns: tuple[tuple[str, str], ...] = ()  # regex items of the training data (ask_*, feeling_*)
+    cue_features: tuple[str, ...] = ()  # ask model: extra feature columns after the word block, one per cue
+
+    def cue_scores(self, normalized: str, found: list[str], language: str | None = None) -> Any:
+        """Decision scores of the text plus the cue columns that fire (``found``: cue feature names)."""
+        raw, _ = self.scores(normalized, language)
+        base = len(self.char_vocab) + len(self.word_vocab)
+        for name in found:
+            if name in self.cue_features:
+                raw = raw + CUE_WEIGHT * self.weights[base + self.cue_features.index(name)]
+        return raw
 
     @staticmethod
     def _char_ngrams(text: str) -> list[str]:
@@ -292,10 +311,19 @@ def train_ask_model(datas: list[TrainingData], cues: CueReader, normalizer: Any 
                 texts.append(a.rstrip() + rnd.choice([". ", " ", "! ", "... ", ", "]) + b.lstrip())
                 labels.append(ya | yb)
                 langs.append(td.language)
-    norm = [cues.tokens(normalizer(t[:MAX_CLASSIFIER_CHARS])) for t in texts]
+    norm = [normalizer(t[:MAX_CLASSIFIER_CHARS]) for t in texts]
     chars, words = _vectorizers()
     word_docs = [_word_input(n, lang) for n, lang in zip(norm, langs, strict=True)] if language_words else norm
-    x = hstack([chars.fit_transform(norm), words.fit_transform(word_docs)]).tocsr()
+    from scipy.sparse import csr_matrix
+
+    rows, cols = [], []
+    for i, n in enumerate(norm):
+        for name in cues.features(n):
+            rows.append(i)
+            cols.append(CUE_FEATURES.index(name))
+    cue_x = csr_matrix((np.full(len(rows), CUE_WEIGHT, dtype=np.float32), (rows, cols)),
+                       shape=(len(norm), len(CUE_FEATURES)))
+    x = hstack([chars.fit_transform(norm), words.fit_transform(word_docs), cue_x]).tocsr()
     coefs, biases = [], []
     for a in ASKS:
         y = np.array([a in lab for lab in labels], dtype=np.int8)
@@ -317,6 +345,7 @@ def train_ask_model(datas: list[TrainingData], cues: CueReader, normalizer: Any 
         temperature=1.0,
         n_examples=len(texts),
         language_words=language_words,
+        cue_features=CUE_FEATURES,
     )
 
 
@@ -495,7 +524,7 @@ class EmbeddedBackend(NLUBackend):
         ranking = self._adjust(clean, ranking, entities, ctx)
         asks: list[Any] = []
         if self.model.ask_model is not None:
-            ask_scores, _ = self.model.ask_model.scores(self.cues.tokens(normalized), lang)
+            ask_scores = self.model.ask_model.cue_scores(normalized, self.cues.features(normalized), lang)
             asks = asks_from_scores(self.model.ask_model.classes, ask_scores, self.ask_margins)
         ranking = combine(ranking, asks, ctx)
         top_name, top_conf = ranking[0]
