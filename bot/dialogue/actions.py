@@ -6,16 +6,21 @@ Everything an action leaves for the replies goes into the frame's slots as JSON-
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from bot import metrics
+from bot.dialogue.base import CLIENT_ADDRESS
 from bot.dialogue.formatting import local, local_today, to_decimal
+from bot.privacy import fingerprint, remember
 from bot.reservations.base import (
     AdapterUnavailable,
     Booking,
@@ -81,6 +86,39 @@ class ActionContext:
 Action = Callable[[ActionContext], Awaitable[str]]
 
 
+class StaleAnswer(Exception):
+    """The message answers a question the conversation has moved past: it must not execute a change."""
+
+
+class Unconfirmed(Exception):
+    """A change about to be executed differs from what the passenger confirmed (or was never confirmed)."""
+
+
+def confirm_terms(state: dict[str, Any], slots: dict[str, Any]) -> dict[str, Any]:
+    """What a confirmation question confirms: the booking, the option or mode, and the money. The confirm step
+    stores it with the question; the passenger's yes binds to it; the change executes only if it still holds."""
+    verified = state.get("verified") or {}
+    terms: dict[str, Any] = {"reference": verified.get("reference") or slots.get("booking_reference")}
+    chosen = slots.get("chosen")
+    if isinstance(chosen, dict):
+        for k in ("option_id", "change_fee", "fare_difference", "currency"):
+            terms[k] = chosen.get(k)
+    for k in ("cancel_mode", "refund_amount", "voucher_amount", "cancel_fee"):
+        if slots.get(k) is not None:
+            terms[k] = slots[k]
+    return terms
+
+
+def require_confirmed(ctx: ActionContext) -> None:
+    """Before a booking change: the message must answer the current question, and the change must be the one the
+    passenger said yes to."""
+    if ctx.run.turn.stale:
+        raise StaleAnswer()
+    confirmed = ctx.frame.get("confirmed")
+    if not confirmed or confirmed != confirm_terms(ctx.state, ctx.slots):
+        raise Unconfirmed()
+
+
 @dataclass(frozen=True)
 class ActionSpec:
     name: str
@@ -99,11 +137,6 @@ def action(name: str, outcomes: tuple[str, ...], sets: tuple[str, ...] = ()) -> 
         return fn
 
     return register
-
-
-def mask(reference: str | None) -> str:
-    ref = reference or ""
-    return ref[:2] + "*" * max(len(ref) - 2, 0)
 
 
 def segment_dict(s: Segment) -> dict[str, Any]:
@@ -174,7 +207,7 @@ def auth_failures(state: dict[str, Any], now: dt.datetime) -> list[str]:
 @action("check_auth_limit", outcomes=("ok", "locked"))
 async def check_auth_limit(ctx: ActionContext) -> str:
     if len(auth_failures(ctx.state, ctx.now)) >= ctx.settings.max_auth_attempts_per_hour:
-        ctx.event("auth_locked")
+        ctx.event("auth_locked", scope="conversation")
         return "locked"
     return "ok"
 
@@ -185,26 +218,50 @@ async def check_auth_limit(ctx: ActionContext) -> str:
     sets=('booking_reference', 'current_segments', 'disrupted'),
 )
 async def verify_booking(ctx: ActionContext) -> str:
+    """Reference + last name against the reservation system, within three limits on failed attempts: this
+    conversation's, the reference's (whoever asks) and the client address's (web channels); see bot.store.throttle.
+    A wrong reference and a wrong name get the same answer, after the same time (auth_failure_min_seconds)."""
+    started = time.monotonic()
     failures = auth_failures(ctx.state, ctx.now)
     if len(failures) >= ctx.settings.max_auth_attempts_per_hour:
-        ctx.event("auth_locked")
+        ctx.event("auth_locked", scope="conversation")
+        metrics.AUTH_REFUSED.labels("conversation").inc()
         return "locked"
     reference = str(ctx.slots.get("booking_reference") or "").upper()
     last_name = str(ctx.slots.get("last_name") or "").strip()
+    remember(reference, last_name)  # masked in any log line or audit row of this turn
+    throttle = getattr(ctx.run.engine, "throttle", None)
+    address = CLIENT_ADDRESS.get()
+    if throttle is not None:
+        lock = await throttle.locked(reference, address, ctx.now)
+        if lock is not None:
+            ctx.event("auth_refused", scope=lock.scope, reference=fingerprint(reference))
+            metrics.AUTH_REFUSED.labels(lock.scope).inc()
+            return "locked"
     try:
         booking = await ctx.adapter.find_booking(reference, last_name)
     except BookingNotFound:
         failures.append(ctx.now.isoformat())
-        ctx.event("auth_failed", reference=mask(reference))
+        ctx.event("auth_failed", reference=fingerprint(reference))
+        metrics.AUTH_FAILURES.inc()
+        for lock in await throttle.failed(reference, address, ctx.now) if throttle is not None else ():
+            who = {"reference": fingerprint(reference)} if lock.scope == "reference" else {
+                "client_address": fingerprint(address)}
+            ctx.event(f"auth_{lock.scope}_locked", failures=lock.failures, until=lock.until.isoformat(), **who)
+            metrics.AUTH_LOCKS.labels(lock.scope).inc()
+        remaining = float(ctx.settings.auth_failure_min_seconds) - (time.monotonic() - started)
+        if remaining > 0:
+            await asyncio.sleep(remaining)
         if len(failures) >= ctx.settings.max_auth_attempts_per_hour:
-            ctx.event("auth_locked")
+            ctx.event("auth_locked", scope="conversation")
+            metrics.AUTH_LOCKS.labels("conversation").inc()
             return "locked"
         return "not_found"
     ctx.state["verified"] = {"reference": booking.reference, "last_name": last_name, "at": ctx.now.isoformat()}
     ctx.run.booking_cache = booking
     _remember_booking(ctx, booking)
     ctx.slots["booking_reference"] = booking.reference
-    ctx.event("booking_verified", reference=mask(booking.reference))
+    ctx.event("booking_verified", reference=fingerprint(booking.reference))
     return "found"
 
 
@@ -360,7 +417,7 @@ def _record_change(ctx: ActionContext, change: str, reference: str, replay: bool
     ctx.event(
         "change_executed",
         change=change,
-        reference=mask(reference),
+        reference=fingerprint(reference),
         result="replay" if replay else "done",
         flow_id=ctx.frame["id"],
     )
@@ -373,6 +430,7 @@ async def rebook(ctx: ActionContext) -> str:
     option_id = chosen.get("option_id")
     if not option_id:
         return "not_allowed"
+    require_confirmed(ctx)
     key = ctx.idempotency_key("rebook", option_id)
     try:
         result = await ctx.adapter.rebook(b.reference, option_id, key)
@@ -383,6 +441,7 @@ async def rebook(ctx: ActionContext) -> str:
     except IdempotencyConflict as exc:
         raise AdapterUnavailable("idempotency conflict") from exc
     ctx.run.booking_cache = result.booking
+    ctx.frame.pop("confirmed", None)
     ctx.slots["new_segments"] = [segment_dict(s) for s in result.booking.segments]
     ctx.slots["fee_charged"] = str(result.fee_charged)
     ctx.slots["currency"] = result.currency
@@ -421,6 +480,7 @@ async def cancel_terms(ctx: ActionContext) -> str:
 async def cancel(ctx: ActionContext) -> str:
     b = await ctx.booking()
     mode = ctx.slots.get("cancel_mode") or "refund"
+    require_confirmed(ctx)
     key = ctx.idempotency_key("cancel", mode)
     try:
         result = await ctx.adapter.cancel(b.reference, mode, key)
@@ -429,6 +489,7 @@ async def cancel(ctx: ActionContext) -> str:
     except IdempotencyConflict as exc:
         raise AdapterUnavailable("idempotency conflict") from exc
     ctx.run.booking_cache = result.booking
+    ctx.frame.pop("confirmed", None)
     ctx.slots["refund_amount"] = str(result.refund_amount)
     ctx.slots["voucher_amount"] = str(result.voucher_amount)
     ctx.slots["fee_charged"] = str(result.fee_charged)
@@ -505,7 +566,7 @@ async def send_otp(ctx: ActionContext) -> str:
     ctx.slots["otp_expires"] = (ctx.now + OTP_TTL).isoformat()
     text = ctx.run.text("otp_email").format(code=code, airline=ctx.settings.airline_name)
     ctx.run.result.side_messages.append(SideMessage(channel="email", recipient=b.contact_email, text=text))
-    ctx.event("otp_sent", reference=mask(b.reference))
+    ctx.event("otp_sent", reference=fingerprint(b.reference))
     return "sent"
 
 

@@ -8,6 +8,7 @@ restart or another process continues where this one stopped.
 from __future__ import annotations
 
 import abc
+import contextvars
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +60,11 @@ class SideMessage:
     text: str
 
 
+# The network address of the client whose request is being answered (REST, web chat; None elsewhere and for turns
+# run by recovery), for verification throttling per address. The pipeline sets it from InboundMessage.client_address.
+CLIENT_ADDRESS: contextvars.ContextVar[str | None] = contextvars.ContextVar("crisisbot_client_address", default=None)
+
+
 @dataclass(frozen=True, slots=True)
 class Turn:
     conversation_id: str
@@ -70,6 +76,9 @@ class Turn:
     state: dict[str, Any]  # the conversation's dialogue state as stored (empty dict for a new conversation)
     now: dt.datetime  # aware UTC
     owner: str = "bot"
+    # the message arrived while the conversation stood at an earlier version than the one it is processed at: it
+    # answers an earlier question, so it must not execute a booking change
+    stale: bool = False
 
 
 @dataclass(slots=True)

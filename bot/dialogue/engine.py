@@ -33,6 +33,9 @@ from bot.dialogue.actions import (
     ACTIONS,
     CONDITIONS,
     ActionContext,
+    StaleAnswer,
+    Unconfirmed,
+    confirm_terms,
     is_verified,
     options_context,
 )
@@ -51,7 +54,9 @@ from bot.dialogue.loader import (
     SayStep,
     SwitchStep,
 )
+from bot.errors import StoreError
 from bot.nlu.base import FALLBACK_INTENT, Parse
+from bot.privacy import remember, remember_from
 from bot.reservations.base import AdapterUnavailable, Booking, BookingNotFound, ReservationError
 from bot.settings import SUPPORTED_LANGUAGES, Settings
 
@@ -276,6 +281,9 @@ class Run:
         elif isinstance(step, ConfirmStep):
             yes, no = self.text("button_yes"), self.text("button_no")
             self.say(step.confirm, frame, buttons=(Button(yes, yes), Button(no, no)))
+            # the question carries what it confirms; a yes binds to exactly this
+            frame["confirming"] = confirm_terms(self.state, frame["slots"])
+            frame["confirm_step"] = frame.get("step")
 
     async def verified_booking(self) -> Booking:
         if self.booking_cache is not None:
@@ -297,6 +305,7 @@ class Run:
             slots.update(f.get("slots") or {})
         ref = slots.get("booking_reference") or verified.get("reference")
         if ref:
+            # for the agent; the audit row that keeps the summary is redacted (bot.privacy)
             parts.append(f"booking={ref}" + ("" if verified.get("reference") == ref else " (not verified)"))
         if slots.get("travel_date"):
             parts.append(f"travel_date={slots['travel_date']}")
@@ -315,14 +324,23 @@ class Run:
         return "; ".join(parts)
 
 
+PERSONAL_ENTITIES = ("booking_reference", "last_name", "email", "phone")
+
+
 class FlowEngine(DialogueEngine):
-    def __init__(self, settings: Settings, adapter: Any, flows: FlowSet) -> None:
+    def __init__(self, settings: Settings, adapter: Any, flows: FlowSet, throttle: Any = None) -> None:
         self.settings = settings
         self.adapter = adapter
         self.flows = flows
+        self.throttle = throttle  # bot.store.throttle.VerificationThrottle (None: per-conversation limit only)
 
     # ================================================================ entry point
     async def handle(self, turn: Turn) -> TurnResult:
+        # the personal data this turn knows of is masked in every log line and audit row written meanwhile (the
+        # pipeline starts the turn's scope: bot.privacy.forget)
+        remember_from(turn.state)
+        remember(*(e.value for e in turn.parse.entities if e.entity in PERSONAL_ENTITIES),
+                 *(e.text for e in turn.parse.entities if e.entity in PERSONAL_ENTITIES))
         state = self._safe_state(turn.state)
         language = turn.language if turn.language in SUPPORTED_LANGUAGES else self.settings.default_language
         if "unsupported_language" in turn.parse.flags:
@@ -332,13 +350,27 @@ class FlowEngine(DialogueEngine):
             await self._turn(run)
         except HandedOff:
             pass
+        except StaleAnswer:
+            # an answer to a question the conversation has moved past: change nothing, ask the current question
+            log.info("stale answer not executed")
+            run.state = self._safe_state(turn.state)
+            run.result = TurnResult(events=[{"action": "stale_answer_ignored"}])
+            run.booking_cache = None
+            run.say("earlier_question")
+            top = run.top()
+            if top is not None and top.get("awaiting"):
+                run.ask(top)
         except AdapterUnavailable:
+            remember_from(run.state)
             log.warning("reservation system unavailable; handing off")
             self._handoff(run, "adapter_error", "adapter_error")
         except ReservationError as exc:
             log.warning("reservation error %s; handing off", type(exc).__name__)
             self._handoff(run, "adapter_error", "adapter_error")
+        except StoreError:
+            raise  # the bot's own database (the verification throttle) failed: the pipeline answers "retry"
         except Exception:
+            remember_from(run.state)  # what this turn collected, before its traceback is written
             log.exception("dialogue failure; handing off")
             run.state = self._safe_state(turn.state)  # nothing of this turn's half-done work
             run.result = TurnResult()
@@ -385,6 +417,7 @@ class FlowEngine(DialogueEngine):
 
     def _finish(self, run: Run) -> TurnResult:
         state = run.state
+        remember_from(state)
         state["nlu_context"] = self._nlu_context(run)
         run.result.state = state
         if not run.result.replies:
@@ -652,7 +685,18 @@ class FlowEngine(DialogueEngine):
                 else:
                     run.set_index(frame, i + 1)
             elif isinstance(step, ActionStep):
-                outcome = await self._action(run, frame, step.action, step.with_)
+                try:
+                    outcome = await self._action(run, frame, step.action, step.with_)
+                except Unconfirmed:
+                    # a change not (or no longer) confirmed: back to the confirmation before it, ask it
+                    back = self._confirm_before(flow, i, frame.get("confirm_step"))
+                    if back is None:
+                        raise
+                    log.warning("change not confirmed; asking again")
+                    run.set_index(frame, back)
+                    run.ask(frame)
+                    frame["awaiting"] = True
+                    return None
                 targets = step.targets()
                 target = targets.get(outcome, targets.get("*"))
                 if not self._goto(run, frame, target, i):
@@ -692,6 +736,16 @@ class FlowEngine(DialogueEngine):
             elif isinstance(step, EndStep):
                 run.say(step.end, frame)
                 return step.outcome
+
+    @staticmethod
+    def _confirm_before(flow: Flow, index: int, asked: Any = None) -> int | None:
+        """The confirmation to ask again: the one last asked in this frame, else the nearest before ``index``."""
+        if isinstance(asked, str) and asked in flow.ids and isinstance(flow.steps[flow.ids[asked]], ConfirmStep):
+            return flow.ids[asked]
+        for j in range(index - 1, -1, -1):
+            if isinstance(flow.steps[j], ConfirmStep):
+                return j
+        return None
 
     async def _action(self, run: Run, frame: dict[str, Any], name: str, args: dict[str, Any]) -> str:
         spec = ACTIONS[name]
@@ -886,6 +940,15 @@ class FlowEngine(DialogueEngine):
             frame["awaiting"] = False
             i = run.index_of(frame)
             if run.intent == "affirm":
+                terms = confirm_terms(run.state, frame["slots"])
+                if frame.get("confirming") != terms:
+                    # what the question said is not what would now be done (or it was asked before questions
+                    # carried their terms): ask again rather than take the yes for something else
+                    run.ask(frame)
+                    frame["awaiting"] = True
+                    return
+                frame.pop("confirming", None)
+                frame["confirmed"] = terms
                 if not self._goto(run, frame, step.targets().get("*"), i):
                     await self._run(run, ended="done")
                     return
