@@ -2,7 +2,7 @@
 
 The ask model answers four independent questions (does this message ask to be rebooked? to cancel? about a flight's
 status? for a person?) with one linear one-vs-rest classifier each, over the same features as the intent model plus
-cue tokens from ``bot.nlu.cues``. It is trained on intents/<lang>.yml with every example's intent mapped to its ask
+cue features from ``bot.nlu.cues``. It is trained on intents/<lang>.yml with every example's intent mapped to its ask
 (complaint, thanks, baggage ... ask for none of the four) and on pairs of examples joined into one message, whose
 asks are the union: "3 hours on hold!!! change my flight" is a rebook however angry the first half. Several asks in
 one message are all reported; the bot acts on the first in ``ASKS`` order.
@@ -22,9 +22,12 @@ from bot.nlu.lexicon import ANGRY_WORDS, PROFANITY
 
 # the intents whose examples ask for one of the four (every other intent asks for none of them)
 ASK_OF_INTENT = {a: a for a in ASKS}
-# decision-score margins above which an ask is reported, per ask (tuned on the dev part of the labelled tweets:
+# decision-score margins above which an ask is reported, per ask (tuned on the dev part of the labelled tweets,
 # bench/nlu_asks.py; a higher margin = fewer flows started from messages that ask for nothing)
-ASK_MARGINS = {"rebook": 0.2, "cancel": 0.3, "flight_status": 0.3, "request_human": 0.2}
+ASK_MARGINS = {"rebook": 0.5, "cancel": 0.7, "flight_status": 0.5, "request_human": 0.7}
+# the intent model's probability of the same ask, added to the ask model's score with this weight (two readers of
+# the same message agree more often than either alone: +3 points of macro-F1 on the dev tweets)
+INTENT_WEIGHT = 0.5
 CONFIDENCE_SLOPE = 4.0  # confidence = sigmoid(slope * (score - margin) + logit(0.7)): 0.7 at the margin
 _LOGIT_AT_MARGIN = math.log(0.7 / 0.3)
 BOOKING_ARTEFACT = re.compile(r"flight booking problems", re.IGNORECASE)  # an export artefact for "booking"

@@ -1,7 +1,7 @@
 """Multilingual cue lexicons: phrasings of the four asks, and of feelings, in real social messages.
 
 Patterns match the folded text (lower case, no accents; see ``bot.nlu.text.fold``). They are not rules that decide on
-their own: the ask reader (``bot.nlu.asks``) turns a match into a feature token ("xcue_rebook") that the ask model
+their own: the ask reader (``bot.nlu.asks``) turns a match into a feature (one column per cue) that the ask model
 weighs together with the words, so a cue in a narrative ("they rebooked me, great") can still count for nothing.
 
 Every language's cues are applied to every message (a tweet in Dutch often says "rebooken", a German one "Refund";

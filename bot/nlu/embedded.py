@@ -28,6 +28,7 @@ from bot.nlu.asks import (
     BOOKING_ARTEFACT,
     CUE_FEATURES,
     CUE_WEIGHT,
+    INTENT_WEIGHT,
     CueReader,
     ask_labels,
     asks_from_scores,
@@ -521,12 +522,14 @@ class EmbeddedBackend(NLUBackend):
             entities = []
         normalized = normalize_for_classifier(BOOKING_ARTEFACT.sub("booking", clean[:MAX_CLASSIFIER_CHARS]))
         ranking = self.model.predict(normalized, lang)
-        ranking = self._adjust(clean, ranking, entities, ctx)
         asks: list[Any] = []
         if self.model.ask_model is not None:
             ask_scores = self.model.ask_model.cue_scores(normalized, self.cues.features(normalized), lang)
+            probs = dict(ranking)
+            ask_scores = [float(sc) + INTENT_WEIGHT * probs.get(a, 0.0)
+                          for a, sc in zip(self.model.ask_model.classes, ask_scores, strict=True)]
             asks = asks_from_scores(self.model.ask_model.classes, ask_scores, self.ask_margins)
-        ranking = combine(ranking, asks, ctx)
+        ranking = combine(self._adjust(clean, ranking, entities, ctx), asks, ctx)
         top_name, top_conf = ranking[0]
         preds = tuple(IntentPrediction(n, c) for n, c in ranking[:RANKING_SIZE])
         if top_conf < self.threshold or (top_name in ACTIONABLE_INTENTS and top_conf < self.action_threshold):
