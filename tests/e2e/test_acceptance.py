@@ -36,13 +36,6 @@ SCRIPTS = {
 }
 
 
-@pytest.fixture(scope="session")
-def nlu(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedBackend:
-    backend = EmbeddedBackend(Settings(cache_dir=tmp_path_factory.mktemp("nlu-cache")))
-    backend.load_or_train()
-    return backend
-
-
 class Bot:
     def __init__(self, runtime: Runtime, client: httpx.AsyncClient) -> None:
         self.runtime, self.client = runtime, client
