@@ -73,6 +73,16 @@ _TIME = re.compile(r"\b([01]?\d|2[0-3])[:.h]([0-5]\d)\b")
 _OTP = re.compile(r"\d{6}")
 
 
+# a date right after "my flight" / "vlucht van" / "vol de" names the booked flight, not the wished one
+_OWN_FLIGHT_BEFORE_DATE = re.compile(
+    r"(?:^|\W)(?:flight|flights|vlucht|vluchten|vol|flug|vuelo|volo|voo|lot|flyg|flyget|flygning|fly|flyet|afgang|"
+    r"booking|boeking|reservation|buchung|reserva|prenotazione|rezerwacja|bokning|rejs)"
+    r"(?:\s+(?:of|on|for|van|op|voor|de|du|d'|von|vom|am|fur|del|di|da|do|del|z|na|pa|den|le|el|il|o|a))?\s*$",
+    re.IGNORECASE,
+)
+# the data a passenger may give before a flow asks for it, kept in state["carry"] until a step needs it
+CARRIED_ENTITIES = ("booking_reference", "last_name", "flight_number", "date")
+
 _CALLED = object()  # _run_frame pushed a frame (call or switch): run the new top frame
 
 
@@ -126,6 +136,7 @@ class Run:
         self.booking_cache: Booking | None = None
         self.steps_run = 0
         self.prefill = True  # the message's data may still fill steps that are about to ask
+        self.used: set[str] = set()  # values steps took in this turn (not to be carried further)
 
     # ------------------------------------------------------------ frames
     @property
@@ -164,6 +175,21 @@ class Run:
     def entity(self, name: str) -> Any | None:
         value = self.parse.first(name)
         return value if value not in (None, "") else None
+
+    def wished_date(self, *, strict: bool) -> str | None:
+        """The date the passenger wants to travel on: the last date of the message, leaving out (when ``strict``, i.e.
+        not a direct answer to "when?") dates that name the booked flight ("my flight tomorrow was cancelled")."""
+        text = self.parse.text
+        dates = [e for e in self.parse.entities if e.entity == "date" and e.value not in (None, "")]
+        if strict:
+            dates = [e for e in dates if not _OWN_FLIGHT_BEFORE_DATE.search(text[: max(0, e.start)][-40:])
+                     or e.start <= 0]
+        for e in reversed(dates):
+            try:
+                return dt.date.fromisoformat(str(e.value)).isoformat()
+            except ValueError:
+                continue
+        return None
 
     @property
     def intent(self) -> str:
@@ -379,8 +405,30 @@ class FlowEngine(DialogueEngine):
         state["stack"] = good
         return state
 
+    def _remember(self, run: Run) -> None:
+        """Keep what this message gave that no step has taken yet ("... kan ik vrijdag vliegen?" while the flow
+        still asks for the name), until a step needs it."""
+        if not run.stack or run.result.handoff is not None or "unsupported_language" in run.parse.flags:
+            return
+        taken = set(run.used)
+        for frame in run.stack:
+            taken.update(str(v).casefold() for v in frame["slots"].values() if isinstance(v, str))
+        verified = run.state.get("verified") or {}
+        taken.update(str(v).casefold() for v in verified.values() if isinstance(v, str))
+        carry = run.state.setdefault("carry", {})
+        for name in CARRIED_ENTITIES:
+            value = run.wished_date(strict=True) if name == "date" else run.entity(name)
+            if value is None:
+                continue
+            value = str(value).strip()
+            if name in ("booking_reference", "flight_number"):
+                value = re.sub(r"\s", "", value).upper()
+            if value.casefold() not in taken:
+                carry[name] = value
+
     def _finish(self, run: Run) -> TurnResult:
         state = run.state
+        self._remember(run)
         state["nlu_context"] = self._nlu_context(run)
         run.result.state = state
         if not run.result.replies:
@@ -621,6 +669,7 @@ class FlowEngine(DialogueEngine):
                         run.ask(frame)
                         frame["awaiting"] = True
                         return None
+                    run.used.add(str(value).casefold())
                     slots[step.collect] = value
                 outcome = "ok"
                 if step.validate_:
@@ -717,8 +766,10 @@ class FlowEngine(DialogueEngine):
             return None
         carry = run.state.get("carry") or {}
         value = self._extract(run, step, run.stack[-1], strict=True)
-        if value is None and carry.get(step.collect) is not None:
-            value = carry.pop(step.collect)
+        for key in dict.fromkeys((step.collect, step.entity or step.expects)):
+            if value is None and carry.get(key) is not None:
+                value = carry[key]
+            carry.pop(key, None)  # used (or superseded by what this message says)
         return value
 
     def _extract(self, run: Run, step: CollectStep, frame: dict[str, Any], *, strict: bool) -> Any | None:
@@ -756,11 +807,13 @@ class FlowEngine(DialogueEngine):
                 return text
             return None
         if exp == "date":
-            value = run.entity(entity)
-            try:
-                return dt.date.fromisoformat(str(value)).isoformat() if value else None
-            except ValueError:
-                return None
+            if entity != "date":
+                value = run.entity(entity)
+                try:
+                    return dt.date.fromisoformat(str(value)).isoformat() if value else None
+                except ValueError:
+                    return None
+            return run.wished_date(strict=strict)
         if exp == "flight_number":
             value = run.entity(entity)
             if value:
@@ -854,6 +907,7 @@ class FlowEngine(DialogueEngine):
             value = self._extract(run, step, frame, strict=False)
             if value is not None:
                 self._understood(run)
+                run.used.add(str(value).casefold())
                 frame["slots"][step.collect] = value
                 frame["awaiting"] = False
                 await self._run(run)
@@ -946,6 +1000,7 @@ class FlowEngine(DialogueEngine):
             for later in flow.steps[index:]:
                 if isinstance(later, CollectStep):
                     frame["slots"].pop(later.collect, None)
+            run.used.add(str(value).casefold())
             frame["slots"][step.collect] = value
             run.set_index(frame, index)
             frame["awaiting"] = False
