@@ -83,6 +83,26 @@ _OWN_FLIGHT_BEFORE_DATE = re.compile(
 # the data a passenger may give before a flow asks for it, kept in state["carry"] until a step needs it
 CARRIED_ENTITIES = ("booking_reference", "last_name", "flight_number", "date")
 
+# a short answer at a confirmation, in any of our languages, whatever else it says ("si grazie", "ok thanks", "ja
+# bitte", "nee dank je"); extend per language (folded: lower case, no accents)
+YES_WORDS = frozenset(
+    "yes yeah yep yup sure ok okay okey alright correct confirm confirmed please fine "
+    "ja jawel jazeker graag prima goed akkoord klopt "
+    "oui ouais daccord parfait confirme "
+    "jawohl gerne genau passt bitte richtig einverstanden "
+    "si claro vale perfecto correcto confirmo dale "
+    "certo perfetto bene confermo esatto "
+    "sim perfeito "
+    "tak jasne oczywiscie potwierdzam dobrze zgoda "
+    "javisst absolut visst jo bestemt "
+    "да evet tamam はい 是 是的 好 好的 对".split()
+)
+NO_WORDS = frozenset(
+    "no nope nah not don't dont cancel stop nee neen niet niks liever non pas nein nicht nee nao não nie nej ikke inte "
+    "net hayir".split()
+)
+_WORDS_ONLY = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
 _CALLED = object()  # _run_frame pushed a frame (call or switch): run the new top frame
 
 
@@ -250,6 +270,8 @@ class Run:
                 v["fee_note"] = fmt.fee_note(chosen, lang, t)
             if slots.get("travel_date") and slots["travel_date"] != "asap":
                 v["travel_date"] = fmt.fmt_date(slots["travel_date"], lang)
+            if slots.get("next_free_date"):
+                v["next_free_date"] = fmt.fmt_date(slots["next_free_date"], lang)
             cur = slots.get("currency") or "EUR"
             for name in ("refund_amount", "voucher_amount", "cancel_fee", "fee_charged", "total_paid"):
                 if slots.get(name) is not None:
@@ -516,6 +538,11 @@ class FlowEngine(DialogueEngine):
             # the main choices (a colleague who speaks the language is flagged by the pipeline)
             run.say("unsupported_language", buttons=self._main_choices(run))
             return
+        data = run.entity("flight_number") or run.entity("booking_reference") or run.entity("last_name")
+        if run.confident and intent in ("thanks", "greet") and data:
+            # "... reserva 3x89e8 apelido Schneider, obrigada": the closing word never swallows the request
+            intent = next((p.name for p in run.parse.intent_ranking[1:4]
+                           if p.name in self.flows.by_intent and p.confidence >= 0.1), "provide_info")
         if not run.confident and (run.entity("flight_number") or run.entity("booking_reference")):
             intent = "provide_info"  # unsure what they want, but they gave us data we can use
         elif not run.confident:
@@ -924,11 +951,11 @@ class FlowEngine(DialogueEngine):
                     self._goto(run, frame, target, run.index_of(frame))
                     await self._run(run)
                     return
-        elif isinstance(step, ConfirmStep) and run.confident and run.intent in ("affirm", "deny"):
+        elif isinstance(step, ConfirmStep) and (answer := self._confirm_answer(run)) is not None:
             self._understood(run)
             frame["awaiting"] = False
             i = run.index_of(frame)
-            if run.intent == "affirm":
+            if answer == "affirm":
                 if not self._goto(run, frame, step.targets().get("*"), i):
                     await self._run(run, ended="done")
                     return
@@ -968,6 +995,22 @@ class FlowEngine(DialogueEngine):
                 run.ask(frame)
         else:
             run.ask(frame, prefix="not_understood")
+
+    def _confirm_answer(self, run: Run) -> str | None:
+        """"affirm", "deny" or None: the NLU's reading, or a short answer with a yes or a no in it ("si grazie",
+        "ok thanks", "ja bitte"), whatever the intent model made of the politeness around it."""
+        if run.confident and run.intent in ("affirm", "deny"):
+            return run.intent
+        words = [_norm(w) for w in _WORDS_ONLY.findall(run.parse.text[:200])]
+        if not words or len(words) > 5:
+            return None
+        yes = any(w in YES_WORDS for w in words) or "👍" in run.parse.text
+        no = any(w in NO_WORDS for w in words)
+        if yes and not no:
+            return "affirm"
+        if no and not yes:
+            return "deny"
+        return None
 
     async def _correction(self, run: Run, frame: dict[str, Any]) -> bool:
         flow = run.flow_of(frame)
