@@ -345,6 +345,7 @@ def options_context(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "flight_numbers": [s["flight_number"] for s in o["segments"]],
                 "departure_local": local(first["departure"], first["origin"]).strftime("%H:%M"),
                 "date_local": local(first["departure"], first["origin"]).date().isoformat(),
+                "stops": len(o["segments"]) - 1,
             }
         )
     return out

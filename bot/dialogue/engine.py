@@ -52,6 +52,7 @@ from bot.dialogue.loader import (
     SwitchStep,
 )
 from bot.nlu.base import FALLBACK_INTENT, Parse
+from bot.nlu.entities.options import describe_option
 from bot.reservations.base import AdapterUnavailable, Booking, BookingNotFound, ReservationError
 from bot.settings import SUPPORTED_LANGUAGES, Settings
 
@@ -879,6 +880,11 @@ class FlowEngine(DialogueEngine):
 
     def _extract_option(self, run: Run, frame: dict[str, Any], *, strict: bool) -> int | None:
         options = frame["slots"].get("options") or []
+        # a description first: "friday the 7:55 one" is Friday's 07:55 even if Thursday's leaves at 07:55 too
+        described = describe_option(run.parse.text[:300], self._nlu_language(run), options_context(options),
+                                    [str(d) for d in run.parse.entity_values("date")])
+        if described is not None:
+            return described
         value = run.entity("option")
         if value is not None:
             try:
@@ -903,6 +909,10 @@ class FlowEngine(DialogueEngine):
             if m:
                 return int(m.group(1))
         return None
+
+    @staticmethod
+    def _nlu_language(run: Run) -> str:
+        return run.parse.language or run.language
 
     async def _continue(self, run: Run) -> None:
         """The top frame waits for an answer: take it, or handle what the passenger said instead."""
