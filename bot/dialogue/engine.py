@@ -76,7 +76,7 @@ _OTP = re.compile(r"\d{6}")
 
 # a date right after "my flight" / "vlucht van" / "vol de" names the booked flight, not the wished one
 _OWN_FLIGHT_BEFORE_DATE = re.compile(
-    r"(?:^|\W)(?:flight|flights|vlucht|vluchten|vol|flug|vuelo|volo|voo|lot|flyg|flyget|flygning|fly|flyet|afgang|"
+    r"(?:^|\W)(?:flight|flights|vlucht|vluchten|vol|flug|vuelo|volo|voo|lot|flyg|flyget|flygning|flyet|afgang|"
     r"booking|boeking|reservation|buchung|reserva|prenotazione|rezerwacja|bokning|rejs)"
     r"(?:\s+(?:of|on|for|van|op|voor|de|du|d'|von|vom|am|fur|del|di|da|do|del|z|na|pa|den|le|el|il|o|a))?\s*$",
     re.IGNORECASE,
@@ -494,6 +494,8 @@ class FlowEngine(DialogueEngine):
         if confident and intent == "request_human":
             self._handoff(run, "request_human", "handoff_request")
             return
+        if confident and intent in ("stop", "deny") and self._answers_with_shortcut(run):
+            confident = False  # "me da igual" to "when?" is the answer "any date", not "stop"
         if confident and intent == "stop":
             self._stop(run)
             return
@@ -505,6 +507,18 @@ class FlowEngine(DialogueEngine):
             await self._run(run)
             return
         await self._idle(run)
+
+    def _answers_with_shortcut(self, run: Run) -> bool:
+        """The message is one of the phrases the parked question takes as an answer (flows' ``shortcuts``)."""
+        top = run.top()
+        step = run.step_of(top) if top is not None and top.get("awaiting") else None
+        if not isinstance(step, CollectStep) or not step.shortcuts:
+            return False
+        normalized = _norm(run.parse.text[:500])
+        return any(
+            (pattern := _phrase_pattern(phrase)) is not None and pattern.search(normalized)
+            for per_language in step.shortcuts.values() for phrases in per_language.values() for phrase in phrases
+        )
 
     def _understood(self, run: Run) -> None:
         run.state["counters"]["misunderstandings"] = 0
@@ -553,6 +567,9 @@ class FlowEngine(DialogueEngine):
             if not self._misunderstood(run):
                 run.say("clarify", buttons=self._main_choices(run))
             return
+        if (intent == "provide_info" and run.entity("booking_reference") and run.wished_date(strict=True)
+                and "rebook" in self.flows.by_intent):
+            intent = "rebook"  # a booking and another day to fly: "boeking X naam Y, kan ik vrijdag vliegen?"
         self._understood(run)
         flow_name = self.flows.by_intent.get(intent)
         if flow_name and not self.flows[flow_name].internal:
