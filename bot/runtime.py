@@ -1,11 +1,20 @@
-"""Wiring: one object that starts the store, reservation adapter, NLU, dialogue and pipeline, and stops them.
+"""Composition: one object that builds and owns everything that runs, and starts and stops it in order.
 
-Every command (serve, chat, demo, db, validate) builds its pieces from the same Settings, so they see the same data.
+    store -> reservation adapter -> NLU -> language detector -> dialogue -> pipeline
+          -> channels (serving only: the registry's enabled ones, initialised)
+          -> services (serving only: outbox dispatcher, ...; singletons only in the leader process)
+
+Stopping goes the other way. Every command (serve, chat, demo, db, validate) builds its pieces from the same
+Settings, so they see the same data; only ``serve`` (``serving=True``) starts channels and services.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Self
 
 import structlog
@@ -14,11 +23,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.channels.base import Channel, ChannelContext
 from bot.dialogue.base import DialogueEngine
 from bot.errors import ConfigurationError
 from bot.nlu.base import NLUBackend
 from bot.pipeline import LanguageDetector, Pipeline
 from bot.reservations.base import ReservationAdapter
+from bot.services.base import Service
+from bot.services.leader import ServiceSupervisor
 from bot.settings import Settings
 from bot.store.db import create_engine, normalise_url
 from bot.store.repo import Store
@@ -26,12 +38,28 @@ from bot.store.repo import Store
 log = structlog.get_logger("crisisbot.runtime")
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    u = make_url(normalise_url(url))
+    if not u.drivername.startswith("sqlite") or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database).expanduser().resolve()
+
+
 def safe_url(url: str) -> str:
     return make_url(normalise_url(url)).render_as_string(hide_password=True)
 
 
 async def open_database(settings: Settings, *, migrate: bool = True) -> AsyncEngine:
-    """Connect (one clear error if unreachable) and bring the schema up to date."""
+    """Connect (one clear error if unreachable) and bring the schema up to date.
+
+    A new embedded (SQLite) database is announced with one line on stderr, naming the file, so nobody wonders which
+    database a command used.
+    """
+    new_file = sqlite_file(settings.database_url)
+    if new_file is not None and not new_file.exists():
+        new_file.parent.mkdir(parents=True, exist_ok=True)
+        print(f"crisisbot: creating a new database at {new_file}", file=sys.stderr, flush=True)
     engine = create_engine(settings.database_url, echo=settings.db_echo)
     try:
         async with asyncio.timeout(15):
@@ -49,6 +77,21 @@ async def open_database(settings: Settings, *, migrate: bool = True) -> AsyncEng
     return engine
 
 
+@contextlib.asynccontextmanager
+async def _notice_if_slow(message: str, after: float = 2.0) -> AsyncIterator[None]:
+    """Say on stderr what we are doing when it takes longer than ``after`` seconds (e.g. training on a first start)."""
+
+    async def notice() -> None:
+        await asyncio.sleep(after)
+        print(message, file=sys.stderr, flush=True)
+
+    task = asyncio.create_task(notice())
+    try:
+        yield
+    finally:
+        task.cancel()
+
+
 class Runtime:
     def __init__(
         self,
@@ -58,8 +101,14 @@ class Runtime:
         detector: LanguageDetector | None = None,
         dialogue: DialogueEngine | None = None,
         adapter: ReservationAdapter | None = None,
+        serving: bool = False,
+        channels: dict[str, Channel] | None = None,
     ) -> None:
         self.settings = settings
+        self.serving = serving
+        self._channels = channels
+        self.channels: dict[str, Channel] = {}
+        self.supervisor: ServiceSupervisor | None = None
         self._nlu, self._detector, self._dialogue, self._adapter = nlu, detector, dialogue, adapter
         self.engine: AsyncEngine
         self.store: Store
@@ -83,7 +132,8 @@ class Runtime:
 
             self._nlu = build_nlu(s)
         self.nlu = self._nlu
-        await self.nlu.initialize()
+        async with _notice_if_slow("crisisbot: preparing the NLU (the first start trains it, about 20 s) ..."):
+            await self.nlu.initialize()
         if self._detector is None:
             from bot.nlu import build_language_detector
 
@@ -98,9 +148,42 @@ class Runtime:
             store=self.store, detector=self._detector, nlu=self.nlu, dialogue=self.dialogue, settings=s
         )
         await self.pipeline.recover()
-        log.info("runtime_started", database=safe_url(s.database_url), nlu=s.nlu_backend)
+        if self.serving:
+            await self._start_serving()
+        log.info("runtime_started", database=safe_url(s.database_url), nlu=s.nlu_backend,
+                 channels=sorted(self.channels))
+
+    async def _start_serving(self) -> None:
+        from bot.channels.registry import build_channels
+        from bot.services.registry import build_services
+
+        ctx = ChannelContext(settings=self.settings, receiver=self.pipeline, store=self.store)
+        channels = self._channels if self._channels is not None else build_channels(ctx)
+        for name, channel in channels.items():
+            await channel.initialize()
+            self.channels[name] = channel
+        self.supervisor = ServiceSupervisor(
+            self.store, build_services(self), lease_seconds=self.settings.leader_lease_seconds
+        )
+        await self.supervisor.start()
+
+    @property
+    def services(self) -> list[Service]:
+        return self.supervisor.services if self.supervisor is not None else []
 
     async def stop(self) -> None:
+        if self.supervisor is not None:
+            try:
+                await self.supervisor.stop()
+            except Exception:
+                log.exception("shutdown_failed", part="services")
+            self.supervisor = None
+        for name, channel in reversed(list(self.channels.items())):
+            try:
+                await channel.shutdown()
+            except Exception:
+                log.exception("shutdown_failed", part=f"channel {name}")
+        self.channels = {}
         for part in ("dialogue", "nlu", "adapter"):
             obj = getattr(self, part, None)
             if obj is not None:

@@ -53,7 +53,7 @@ class Bot:
 async def bot(db_url: str, nlu: EmbeddedBackend) -> AsyncIterator[Bot]:
     settings = Settings(database_url=db_url, demo_bookings=400, demo_days=5)
     rt = Runtime(settings, nlu=nlu, detector=LanguageDetector(settings.languages, settings.default_language))
-    app = create_app(rt, run_outbox=False)
+    app = create_app(rt)
     transport = httpx.ASGITransport(app=app)
     async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://bot") as c:
         yield Bot(rt, c)
@@ -160,7 +160,7 @@ async def test_a_restart_mid_conversation_continues(db_url: str, nlu: EmbeddedBa
 
     async def session() -> AsyncIterator[Bot]:
         rt = Runtime(settings, nlu=nlu, detector=LanguageDetector(settings.languages, settings.default_language))
-        app = create_app(rt, run_outbox=False)
+        app = create_app(rt)
         transport = httpx.ASGITransport(app=app)
         async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://bot") as c:
             yield Bot(rt, c)
@@ -183,6 +183,7 @@ async def test_a_restart_mid_conversation_continues(db_url: str, nlu: EmbeddedBa
 def test_demo_cli_lists_bookings_to_try(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRISISBOT_")}
     env["CRISISBOT_DEMO_BOOKINGS"] = "300"
+    env["CRISISBOT_DATA_DIR"] = str(tmp_path)
     r = subprocess.run([sys.executable, "-m", "bot.cli", "demo", "bookings", "--limit", "3"], cwd=tmp_path, env=env,
                        capture_output=True, text=True, timeout=120, check=False)
     assert r.returncode == 0, r.stderr
