@@ -32,7 +32,7 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp}/bench.db", demo_bookings=50, demo_days=2)
         rt = Runtime(settings)
-        app = create_app(rt, run_outbox=False)
+        app = create_app(rt)
         async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://bench"
         ) as client:

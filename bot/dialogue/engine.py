@@ -961,6 +961,8 @@ class FlowEngine(DialogueEngine):
             value = self._extract(run, step, frame, strict=False)
             if value is not None:
                 self._understood(run)
+                for key in (step.collect, step.entity or step.expects):
+                    run.state.get("carry", {}).pop(key, None)  # answered now: what was said before is superseded
                 run.used.add(str(value).casefold())
                 frame["slots"][step.collect] = value
                 frame["awaiting"] = False

@@ -37,7 +37,7 @@ class Chat:
 async def chat(tmp_path, nlu: EmbeddedBackend, detector: LanguageDetector) -> AsyncIterator[Chat]:
     settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/lang.db", demo_bookings=50, demo_days=2)
     rt = Runtime(settings, nlu=nlu, detector=detector)
-    app = create_app(rt, run_outbox=False)
+    app = create_app(rt)
     async with app.router.lifespan_context(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                                                    base_url="http://bot") as c:
         yield Chat(rt, c)
