@@ -294,8 +294,8 @@ def conversation_language(detector: LanguageDetector, text: object, current: str
 
     def own_words(lang: str | None, against: str | None) -> int:
         """How many of the message's words belong to ``lang`` (and not to ``against``)."""
-        if cjk > latin:  # no spaces between words: two characters make about one word (a name has two or three)
-            return cjk // 2
+        if cjk > latin:  # no spaces between words: four characters or more are more than a name (two or three)
+            return max(0, cjk - 1)
         mine = vocab.get(lang) if lang else None
         other = vocab.get(against) if against else None
         n = 0
