@@ -116,6 +116,18 @@ def test_the_first_message_with_enough_text_settles_the_language(detector: Langu
 
 
 def test_a_clear_message_in_an_unsupported_language_is_still_flagged(detector: LanguageDetector) -> None:
-    d = detector.detect_in_conversation("Мой рейс отменили, можете перебронировать меня на завтра?", "nl",
+    d = detector.detect_in_conversation("Η πτήση μου ακυρώθηκε, μπορείτε να με κλείσετε για αύριο;", "nl",
                                         settled=True)
     assert (d.language, d.supported) == ("en", False)
+    d = detector.detect_in_conversation("Ελένη", "nl", settled=True)  # a name in its own script: no flag
+    assert (d.language, d.supported) == ("nl", True)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Мой рейс отменили, можете перебронировать меня на завтра?", "ru"),
+    ("我的航班被取消了，可以帮我改签到明天吗？", "zh"),
+])
+def test_a_clear_message_in_a_script_language_changes_it(detector: LanguageDetector, text: str, expected: str) -> None:
+    if expected not in detector.languages:
+        pytest.skip(f"{expected} is not supported")
+    assert detector.detect_in_conversation(text, "nl", settled=True).language == expected
