@@ -71,6 +71,16 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
     webhook_secret: SecretStr | None = None  # optional shared secret for the REST webhook (X-Crisisbot-Token)
+    public_url: str = "http://127.0.0.1:8080"  # where passengers reach us: links to /status in crisis texts
+
+    # crisis playbooks (crisis_playbooks/*.yml)
+    crisis_staff: tuple[str, ...] = ()  # who may start, update, approve and end a crisis (empty: anyone)
+    crisis_approval: bool = False  # a second authorised person approves every message before it is sent
+    crisis_holding_queue: int = 25  # while a crisis is active, open with the holding message above this queue
+    # where each broadcast channel posts, per language ("*": every language), e.g.
+    # CRISISBOT_CRISIS_BROADCAST_TARGETS='{"telegram": {"*": "@demo_status"}, "slack": {"en": "C0STATUS"}}'
+    crisis_broadcast_targets: dict[str, dict[str, str]] = Field(default_factory=dict)
+    crisis_tick_seconds: float = 5.0  # how often the crisis scheduler looks for due updates
 
 
 @lru_cache(maxsize=1)
