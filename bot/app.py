@@ -1,24 +1,28 @@
-"""The web app: web chat at ``/``, the Rasa-compatible REST channel, ``/healthz`` and ``/metrics``."""
+"""The web app: mounts what the channels serve, ``/healthz`` and ``/metrics``, and maps errors to responses.
+
+Routes come from the enabled channels (``Channel.routes()``: REST, web chat, and the platform webhooks); this module
+adds nothing channel-specific. Every error becomes a response here, in one place: input refused by a channel
+(``RequestRejected``: 400 / 401 / 403 / 413), a busy conversation or a database fault (503, retryable), anything else
+(500, logged without personal data).
+"""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
-from typing import Any
+import os
+from collections.abc import AsyncIterator, Callable
 
 import structlog
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot import metrics
-from bot.channels.rest import RestChannel
-from bot.channels.webchat import WebchatChannel, page_html
-from bot.errors import BadRequest, ConcurrencyConflict, StoreError
-from bot.outbox import OutboxDispatcher
+from bot.errors import ConcurrencyConflict, RequestRejected, StoreError
 from bot.runtime import Runtime
+from bot.settings import Settings
 
 log = structlog.get_logger("crisisbot.app")
 
@@ -27,75 +31,63 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def create_app(runtime: Runtime, *, run_outbox: bool = True) -> Starlette:
-    """Build the ASGI app around a (not yet started) Runtime; the app's lifespan starts and stops it."""
-    state: dict[str, Any] = {}
+async def _rejected(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestRejected)
+    return _error(exc.status_code, str(exc))
 
-    @contextlib.asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        async with runtime:
-            state["rest"] = RestChannel(runtime.pipeline)
-            state["webchat"] = WebchatChannel(runtime.pipeline)
-            dispatcher = OutboxDispatcher(runtime.store, channels={})
-            if run_outbox:
-                await dispatcher.start()
-            try:
-                yield
-            finally:
-                await dispatcher.stop()
 
-    def verify_token(request: Request) -> None:
-        secret = runtime.settings.webhook_secret
-        if secret is not None and request.headers.get("x-crisisbot-token") != secret.get_secret_value():
-            raise PermissionError("missing or wrong X-Crisisbot-Token")
+async def _busy(_request: Request, _exc: Exception) -> Response:
+    return _error(503, "this conversation is busy, retry the same request")
 
-    async def rest_webhook(request: Request) -> Response:
-        try:
-            verify_token(request)
-            body = await request.body()
-            out = await state["rest"].handle(body, {k.lower(): v for k, v in request.headers.items()})
-        except PermissionError as exc:
-            return _error(401, str(exc))
-        except BadRequest as exc:
-            return _error(400, str(exc))
-        except ConcurrencyConflict:
-            return _error(503, "this conversation is busy, retry the same request")
-        except StoreError:
-            log.exception("store_error")
-            return _error(503, "temporarily unavailable, retry the same request")
-        return JSONResponse(out)
 
-    async def webchat_message(request: Request) -> Response:
-        try:
-            try:
-                data = await request.json()
-            except ValueError as exc:
-                raise BadRequest("body is not valid JSON") from exc
-            out = await state["webchat"].post(data)
-        except BadRequest as exc:
-            return _error(400, str(exc))
-        except (ConcurrencyConflict, StoreError):
-            log.exception("webchat_unavailable")
-            return _error(503, "temporarily unavailable, retry the same request")
-        return JSONResponse(out)
+async def _store_down(_request: Request, exc: Exception) -> Response:
+    log.error("store_error", error=type(exc).__name__)
+    return _error(503, "temporarily unavailable, retry the same request")
 
-    async def webchat_poll(request: Request) -> Response:
-        try:
-            after = int(request.query_params.get("after", "0") or 0)
-            out = await state["webchat"].poll(request.query_params.get("session_id", ""), after)
-        except (BadRequest, ValueError) as exc:
-            return _error(400, str(exc) if isinstance(exc, BadRequest) else "after must be an integer")
-        return JSONResponse(out)
 
-    async def index(_request: Request) -> Response:
-        return HTMLResponse(page_html())
+async def _unexpected(_request: Request, exc: Exception) -> Response:
+    log.exception("unhandled_error", error=type(exc).__name__)
+    return _error(500, "internal error")
+
+
+EXCEPTION_HANDLERS = {
+    RequestRejected: _rejected,
+    ConcurrencyConflict: _busy,
+    StoreError: _store_down,
+    Exception: _unexpected,
+}
+
+
+def metrics_registry() -> CollectorRegistry | None:
+    """With several worker processes, one registry that adds up every worker's metrics (prometheus multiprocess)."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return None
+    from prometheus_client import multiprocess
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry
+
+
+def create_app(runtime: Runtime, *, on_ready: Callable[[Runtime], None] | None = None) -> Starlette:
+    """Build the ASGI app around a (not yet started) serving Runtime; the app's lifespan starts and stops it.
+
+    ``on_ready`` is called once the runtime, its channels and services are up (the CLI prints its banner then).
+    """
 
     async def healthz(_request: Request) -> Response:
         try:
             await runtime.store.ping()
         except StoreError as exc:
             return JSONResponse({"status": "unhealthy", "database": str(exc)}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok", "nlu": runtime.settings.nlu_backend})
+        supervisor = runtime.supervisor
+        return JSONResponse({
+            "status": "ok",
+            "database": "ok",
+            "nlu": runtime.settings.nlu_backend,
+            "channels": sorted(runtime.channels),
+            "leader": bool(supervisor and supervisor.is_leader),
+        })
 
     async def metrics_endpoint(_request: Request) -> Response:
         try:
@@ -103,18 +95,33 @@ def create_app(runtime: Runtime, *, run_outbox: bool = True) -> Starlette:
             metrics.OUTBOX_PENDING.set(counts.get("pending", 0) + counts.get("sending", 0))
         except StoreError:
             pass
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        registry = metrics_registry()
+        body = generate_latest(registry) if registry is not None else generate_latest()
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
-    routes = [
-        Route("/", index),
-        Route("/webhooks/rest/webhook", rest_webhook, methods=["POST"]),
-        Route("/webhooks/rest/", lambda _r: JSONResponse({"status": "ok"})),
-        Route("/webchat/api/message", webchat_message, methods=["POST"]),
-        Route("/webchat/api/poll", webchat_poll),
-        Route("/healthz", healthz),
-        Route("/metrics", metrics_endpoint),
-    ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(
+        routes=[Route("/healthz", healthz), Route("/metrics", metrics_endpoint)],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        runtime.serving = True
+        async with runtime:
+            mounted = []
+            for channel in runtime.channels.values():
+                mounted.extend(channel.routes())
+            app.router.routes.extend(mounted)
+            if on_ready is not None:
+                on_ready(runtime)
+            try:
+                yield
+            finally:
+                for route in mounted:
+                    app.router.routes.remove(route)
+
+    app.router.lifespan_context = lifespan
+    return app
 
 
 def create_default_app() -> Starlette:
@@ -124,4 +131,29 @@ def create_default_app() -> Starlette:
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
-    return create_app(Runtime(settings))
+    banner = os.environ.get("CRISISBOT_BANNER_ONCE_DIR")
+    return create_app(Runtime(settings, serving=True), on_ready=_worker_ready(banner) if banner else None)
+
+
+def _worker_ready(directory: str) -> Callable[[Runtime], None]:
+    """With several workers, the first one ready prints the banner (the others stay quiet)."""
+
+    def ready(runtime: Runtime) -> None:
+        try:
+            fd = os.open(os.path.join(directory, "ready"), os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            return
+        os.close(fd)
+        print(banner_text(runtime.settings, runtime), flush=True)
+
+    return ready
+
+
+def banner_text(settings: Settings, runtime: Runtime) -> str:
+    from bot.runtime import safe_url
+
+    url = f"http://{settings.host}:{settings.port}/"
+    lines = [f"crisisbot: ready on {url} (Ctrl+C stops); database {safe_url(settings.database_url)}"]
+    for channel in runtime.channels.values():
+        lines.append(f"  channel {channel.describe()}")
+    return "\n".join(lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Coroutine
 from typing import Annotated, Any, TypeVar
@@ -83,7 +84,7 @@ def serve(
     """Serve the web chat (/), the REST channel (/webhooks/rest/webhook), /healthz and /metrics."""
     import uvicorn
 
-    from bot.app import create_app
+    from bot.app import banner_text, create_app
     from bot.runtime import Runtime
 
     s = settings()
@@ -92,13 +93,29 @@ def serve(
     # and train once here, before they start, so that they do not race for it
     run(_prepare(s, full=workers > 1))
     h, p = host or s.host, port or s.port
-    typer.echo(f"crisisbot: web chat on http://{h}:{p}/  (REST: POST /webhooks/rest/webhook; Ctrl+C stops)")
+    s = s.model_copy(update={"host": h, "port": p})
+    typer.echo(f"crisisbot: starting on http://{h}:{p}/ ...", err=True)
     common: dict[str, Any] = dict(host=h, port=p, log_level=s.log_level.lower(), access_log=False, lifespan="on",
                                   log_config=None)
     if workers > 1:
-        uvicorn.run("bot.app:create_default_app", factory=True, workers=workers, **common)
+        import shutil
+        import tempfile
+
+        # metrics of every worker add up (prometheus multiprocess mode); one of them prints the banner
+        metrics_dir = tempfile.mkdtemp(prefix="crisisbot-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+        os.environ["CRISISBOT_BANNER_ONCE_DIR"] = metrics_dir
+        os.environ["CRISISBOT_HOST"], os.environ["CRISISBOT_PORT"] = h, str(p)
+        try:
+            uvicorn.run("bot.app:create_default_app", factory=True, workers=workers, **common)
+        finally:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
         return
-    server = uvicorn.Server(uvicorn.Config(create_app(Runtime(s)), **common))
+
+    def ready(rt: Runtime) -> None:
+        typer.echo(banner_text(s, rt))
+
+    server = uvicorn.Server(uvicorn.Config(create_app(Runtime(s, serving=True), on_ready=ready), **common))
     try:
         server.run()
     except ConfigurationError as exc:

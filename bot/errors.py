@@ -11,7 +11,11 @@ these, so callers handle one family of errors::
     ├── ChannelError              a platform could not be reached or refused a message
     │   └── RateLimited           the platform asked us to slow down (retry_after seconds)
     ├── NLUError                  the NLU backend failed
-    ├── BadRequest                malformed inbound input (webhook body, CLI flag)
+    ├── RequestRejected           inbound input refused; ``status_code`` is the HTTP answer (mapped in bot/app.py)
+    │   ├── BadRequest            malformed inbound input (webhook body, CLI flag)              400
+    │   │   └── PayloadTooLarge   a body or message over the documented limit                   413
+    │   ├── Unauthorized          credentials missing (e.g. no signature header)                401
+    │   └── Forbidden             credentials wrong (bad signature, secret token, stale request) 403
     └── ReservationError          see bot.reservations.base for its subclasses
 """
 
@@ -71,5 +75,31 @@ class NLUError(CrisisbotError):
     """The NLU backend failed."""
 
 
-class BadRequest(CrisisbotError):
+class RequestRejected(CrisisbotError):
+    """Inbound input refused before anything was stored; ``status_code`` is what an HTTP client gets."""
+
+    status_code: int = 400
+
+
+class BadRequest(RequestRejected):
     """Malformed inbound input."""
+
+    status_code = 400
+
+
+class PayloadTooLarge(BadRequest):
+    """A body or message over the documented limit (refused whole, never stored cut)."""
+
+    status_code = 413
+
+
+class Unauthorized(RequestRejected):
+    """A request without the credentials its route requires (no signature, no secret token)."""
+
+    status_code = 401
+
+
+class Forbidden(RequestRejected):
+    """A request whose credentials are wrong: bad signature or secret token, or a replayed/stale request."""
+
+    status_code = 403

@@ -14,11 +14,14 @@ UNSUPPORTED_LANGUAGE = Counter(
 )
 OUTBOX_SENT = Counter("crisisbot_outbox_sent_total", "Outbox items delivered", ["channel"])
 OUTBOX_RETRIES = Counter("crisisbot_outbox_retries_total", "Outbox send attempts that will be retried", ["channel"])
-OUTBOX_PENDING = Gauge("crisisbot_outbox_pending", "Outbox items not yet delivered")
+OUTBOX_PENDING = Gauge("crisisbot_outbox_pending", "Outbox items not yet delivered", multiprocess_mode="mostrecent")
 NLU_SECONDS = Histogram(
     "crisisbot_nlu_parse_seconds", "NLU parse time", buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5)
 )
 TURN_SECONDS = Histogram(
     "crisisbot_turn_seconds", "Inbound message to stored reply",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+LEADER = Gauge(
+    "crisisbot_leader", "1 in the process that runs the once-per-deployment services", multiprocess_mode="max"
 )

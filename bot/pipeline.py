@@ -16,7 +16,7 @@ import unicodedata
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import structlog
@@ -24,58 +24,16 @@ import structlog
 from bot import metrics
 from bot.dialogue.base import DialogueEngine, Reply, Turn, TurnResult
 from bot.errors import ConcurrencyConflict, CrisisbotError, NLUError, StoreError
+from bot.messages import InboundMessage, OutboundMessage, ReceiveResult
 from bot.nlu.base import FALLBACK_INTENT, IntentPrediction, NLUBackend, Parse
 from bot.settings import Settings
-from bot.store.repo import ConversationState, NewOutbound, OutboxRow, Store
+from bot.store.repo import ConversationState, NewOutbound, Store
+
+__all__ = ["InboundMessage", "OutboundMessage", "Pipeline", "ReceiveResult", "clean_text"]
 
 log = structlog.get_logger("crisisbot.pipeline")
 
 MAX_STORED_TEXT = 20_000
-
-
-@dataclass(frozen=True, slots=True)
-class InboundMessage:
-    channel: str
-    sender_id: str
-    text: str
-    message_id: str | None = None  # the platform's id: the dedupe key (None: never deduplicated)
-    sender_name: str | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
-    inline_reply: bool = False  # the replies travel back in the response to this request (REST, web chat)
-
-
-@dataclass(frozen=True, slots=True)
-class OutboundMessage:
-    outbox_id: int
-    channel: str
-    recipient_id: str
-    text: str
-    buttons: tuple[dict[str, str], ...] = ()
-    kind: str = "text"
-    conversation_id: str | None = None
-
-    @classmethod
-    def from_row(cls, row: OutboxRow) -> OutboundMessage:
-        p = row.payload
-        return cls(
-            outbox_id=row.id,
-            channel=row.channel,
-            recipient_id=row.recipient_id,
-            text=p.get("text", ""),
-            buttons=tuple(p.get("buttons", ())),
-            kind=p.get("kind", "text"),
-            conversation_id=row.conversation_id,
-        )
-
-
-@dataclass(slots=True)
-class ReceiveResult:
-    conversation_id: str
-    inbound_id: int
-    duplicate: bool
-    replies: list[OutboundMessage]
-    language: str | None = None
-    intent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

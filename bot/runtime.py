@@ -1,6 +1,11 @@
-"""Wiring: one object that starts the store, reservation adapter, NLU, dialogue and pipeline, and stops them.
+"""Composition: one object that builds and owns everything that runs, and starts and stops it in order.
 
-Every command (serve, chat, demo, db, validate) builds its pieces from the same Settings, so they see the same data.
+    store -> reservation adapter -> NLU -> language detector -> dialogue -> pipeline
+          -> channels (serving only: the registry's enabled ones, initialised)
+          -> services (serving only: outbox dispatcher, ...; singletons only in the leader process)
+
+Stopping goes the other way. Every command (serve, chat, demo, db, validate) builds its pieces from the same
+Settings, so they see the same data; only ``serve`` (``serving=True``) starts channels and services.
 """
 
 from __future__ import annotations
@@ -14,11 +19,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.channels.base import Channel, ChannelContext
 from bot.dialogue.base import DialogueEngine
 from bot.errors import ConfigurationError
 from bot.nlu.base import NLUBackend
 from bot.pipeline import LanguageDetector, Pipeline
 from bot.reservations.base import ReservationAdapter
+from bot.services.base import Service
+from bot.services.leader import ServiceSupervisor
 from bot.settings import Settings
 from bot.store.db import create_engine, normalise_url
 from bot.store.repo import Store
@@ -58,8 +66,14 @@ class Runtime:
         detector: LanguageDetector | None = None,
         dialogue: DialogueEngine | None = None,
         adapter: ReservationAdapter | None = None,
+        serving: bool = False,
+        channels: dict[str, Channel] | None = None,
     ) -> None:
         self.settings = settings
+        self.serving = serving
+        self._channels = channels
+        self.channels: dict[str, Channel] = {}
+        self.supervisor: ServiceSupervisor | None = None
         self._nlu, self._detector, self._dialogue, self._adapter = nlu, detector, dialogue, adapter
         self.engine: AsyncEngine
         self.store: Store
@@ -98,9 +112,42 @@ class Runtime:
             store=self.store, detector=self._detector, nlu=self.nlu, dialogue=self.dialogue, settings=s
         )
         await self.pipeline.recover()
-        log.info("runtime_started", database=safe_url(s.database_url), nlu=s.nlu_backend)
+        if self.serving:
+            await self._start_serving()
+        log.info("runtime_started", database=safe_url(s.database_url), nlu=s.nlu_backend,
+                 channels=sorted(self.channels))
+
+    async def _start_serving(self) -> None:
+        from bot.channels.registry import build_channels
+        from bot.services.registry import build_services
+
+        ctx = ChannelContext(settings=self.settings, receiver=self.pipeline, store=self.store)
+        channels = self._channels if self._channels is not None else build_channels(ctx)
+        for name, channel in channels.items():
+            await channel.initialize()
+            self.channels[name] = channel
+        self.supervisor = ServiceSupervisor(
+            self.store, build_services(self), lease_seconds=self.settings.leader_lease_seconds
+        )
+        await self.supervisor.start()
+
+    @property
+    def services(self) -> list[Service]:
+        return self.supervisor.services if self.supervisor is not None else []
 
     async def stop(self) -> None:
+        if self.supervisor is not None:
+            try:
+                await self.supervisor.stop()
+            except Exception:
+                log.exception("shutdown_failed", part="services")
+            self.supervisor = None
+        for name, channel in reversed(list(self.channels.items())):
+            try:
+                await channel.shutdown()
+            except Exception:
+                log.exception("shutdown_failed", part=f"channel {name}")
+        self.channels = {}
         for part in ("dialogue", "nlu", "adapter"):
             obj = getattr(self, part, None)
             if obj is not None:

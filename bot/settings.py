@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -21,9 +21,61 @@ def default_content_dir() -> Path:
     return PACKAGE_DIR / "_content"
 
 
+class TelegramSettings(BaseModel):
+    """``CRISISBOT_TELEGRAM__*``. The channel is on when ``token`` is set."""
+
+    token: SecretStr | None = None
+    secret_token: SecretStr | None = None  # checked against X-Telegram-Bot-Api-Secret-Token on the webhook
+    base_url: str = "https://api.telegram.org/bot"  # the Bot API; tests point it at a local fake server
+    mode: Literal["webhook", "polling"] = "webhook"
+    broadcast_chat_id: str | None = None  # a channel (e.g. @airline_status) for crisis updates
+
+
+class SlackSettings(BaseModel):
+    """``CRISISBOT_SLACK__*``. The channel is on when ``bot_token`` is set."""
+
+    bot_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None  # request verification of Events API / interactivity / commands
+    app_token: SecretStr | None = None  # Socket Mode
+    socket_mode: bool = False
+    base_url: str = "https://slack.com/api/"  # the Web API; tests point it at a local fake server
+    status_channel: str | None = None  # crisis updates
+    queue_channel: str | None = None  # handoff cases (default queue)
+    escalation_channel: str | None = None  # SLA escalations
+    staff_users: tuple[str, ...] = ()  # Slack user ids allowed to run /crisis and handle cases (empty: queue members)
+
+
+class XSettings(BaseModel):
+    """``CRISISBOT_X__*`` (X / Twitter API v2). The channel is on when ``bearer_token`` or user tokens are set."""
+
+    bearer_token: SecretStr | None = None
+    consumer_key: SecretStr | None = None
+    consumer_secret: SecretStr | None = None  # also signs the webhook CRC and x-twitter-webhooks-signature
+    access_token: SecretStr | None = None
+    access_token_secret: SecretStr | None = None
+    user_id: str | None = None  # the airline account's own id (to ignore its own posts)
+    base_url: str = "https://api.twitter.com"  # tests point it at a local fake server
+    mode: Literal["webhook", "polling"] = "webhook"
+    poll_seconds: float = 60.0
+    posts_per_15min: int = 100  # the account tier's limit for posts (crisis broadcasts)
+
+
+class SmtpSettings(BaseModel):
+    """``CRISISBOT_SMTP__*``. E-mail (outbound only) is on when ``host`` is set."""
+
+    host: str | None = None
+    port: int = 587
+    username: str | None = None
+    password: SecretStr | None = None
+    starttls: bool = True
+    use_tls: bool = False
+    from_address: str = "noreply@example.invalid"
+    timeout: float = 10.0
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="CRISISBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="CRISISBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore", env_nested_delimiter="__"
     )
 
     # storage
@@ -71,8 +123,6 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
     webhook_secret: SecretStr | None = None  # optional shared secret for the REST webhook (X-Crisisbot-Token)
-    public_url: str = "http://127.0.0.1:8080"  # where passengers reach us: links to /status in crisis texts
-
     # crisis playbooks (crisis_playbooks/*.yml)
     crisis_staff: tuple[str, ...] = ()  # who may start, update, approve and end a crisis (empty: anyone)
     crisis_approval: bool = False  # a second authorised person approves every message before it is sent
@@ -81,6 +131,18 @@ class Settings(BaseSettings):
     # CRISISBOT_CRISIS_BROADCAST_TARGETS='{"telegram": {"*": "@demo_status"}, "slack": {"en": "C0STATUS"}}'
     crisis_broadcast_targets: dict[str, dict[str, str]] = Field(default_factory=dict)
     crisis_tick_seconds: float = 5.0  # how often the crisis scheduler looks for due updates
+
+    public_url: str | None = None  # where platforms reach this server (for registering webhooks), e.g. https://bot.example
+
+    # channels: each is off until its credentials are set
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    x: XSettings = Field(default_factory=XSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+
+    # services
+    leader_lease_seconds: float = 10.0  # once-per-deployment services move to another process within this time
+    outbox_idle_seconds: float = 0.5
 
 
 @lru_cache(maxsize=1)

@@ -1,13 +1,37 @@
-"""One base class for every channel: what it can show, how it sends, and the plain-text fallbacks."""
+"""One contract for every channel, both directions (opsdroid / Rasa style).
+
+A channel module under ``bot/channels/`` defines one ``Channel`` subclass that
+
+* says whether it is on (``enabled(settings)``: a platform channel is off until its credentials are set),
+* gives its web routes (``routes()``: webhook endpoints, with request verification as the ``verified`` decorator),
+* turns a platform event into an ``InboundMessage`` and hands it to the receiver (the pipeline),
+* sends an ``OutboundMessage`` (``send``), within its ``capabilities``; text that a capability lacks falls back to
+  plain text (buttons become a numbered list, long texts are split),
+* has a life cycle (``initialize()`` / ``shutdown()``, ``async with``), started and stopped by the Runtime.
+
+``bot.channels.registry.build_channels`` builds the enabled ones from the settings. Channels import
+``bot.messages``, never the pipeline.
+"""
 
 from __future__ import annotations
 
 import abc
+import functools
+import inspect
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from bot.lifecycle import AsyncResource
-from bot.pipeline import OutboundMessage
+from bot.messages import OutboundMessage, Receiver
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import BaseRoute
+
+    from bot.store.repo import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,7 +40,9 @@ class Capabilities:
     markup: bool = False
     max_length: int = 4096  # longer texts are split
     inline_replies: bool = False  # replies travel back in the response to the passenger's request (REST, web chat)
-    rate_per_second: float | None = None  # the platform's send limit, respected by the outbox
+    rate_per_second: float | None = None  # the platform's overall send limit, respected by the outbox
+    rate_per_recipient: float | None = None  # per chat / channel (e.g. Telegram 1/s per chat, Slack 1/s per channel)
+    broadcast: bool = False  # can publish to a public audience (crisis updates): see ``broadcast_recipient``
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +51,15 @@ class Rendered:
 
     texts: tuple[str, ...]
     buttons: tuple[dict[str, str], ...] = ()
+
+
+@dataclass(slots=True)
+class ChannelContext:
+    """What a channel gets from the Runtime: the settings, where inbound messages go, and the store."""
+
+    settings: Settings
+    receiver: Receiver
+    store: Store
 
 
 def numbered_list(buttons: tuple[dict[str, str], ...]) -> str:
@@ -52,9 +87,57 @@ def split_text(text: str, limit: int) -> tuple[str, ...]:
     return tuple(parts)
 
 
+Endpoint = Callable[["Request"], Awaitable["Response"]]
+Check = Callable[["Request", bytes], "Awaitable[None] | None"]
+
+
+def verified(check: Check) -> Callable[[Endpoint], Endpoint]:
+    """Request verification as a decorator (slack-bolt style middleware): ``check(request, body)`` runs before the
+    endpoint and raises ``bot.errors.Unauthorized`` / ``Forbidden``; bot/app.py maps those to 401 / 403.
+
+    The body is read once here (signatures are computed over the raw bytes); the endpoint can read it again.
+    """
+
+    def decorate(endpoint: Endpoint) -> Endpoint:
+        @functools.wraps(endpoint)
+        async def wrapper(request: Request) -> Response:
+            body = await request.body()
+            outcome = check(request, body)
+            if inspect.isawaitable(outcome):
+                await outcome
+            return await endpoint(request)
+
+        return wrapper
+
+    return decorate
+
+
 class Channel(AsyncResource):
     name: ClassVar[str]
     capabilities: ClassVar[Capabilities] = Capabilities()
+
+    def __init__(self, ctx: ChannelContext) -> None:
+        self.ctx = ctx
+        self.settings = ctx.settings
+        self.receiver = ctx.receiver
+
+    @classmethod
+    def enabled(cls, settings: Settings) -> bool:
+        """Whether the settings turn this channel on (credentials present)."""
+        return True
+
+    def routes(self) -> list[BaseRoute]:
+        """Web routes this channel serves (webhooks); mounted by bot/app.py."""
+        return []
+
+    def describe(self) -> str:
+        """One line for `crisisbot serve`'s start-up banner (mode, paths)."""
+        paths = [getattr(r, "path", "") for r in self.routes()]
+        return f"{self.name}: {', '.join(p for p in paths if p) or 'on'}"
+
+    def broadcast_recipient(self) -> str | None:
+        """Where public updates go on this channel (a Telegram channel, a Slack channel, the X timeline), if any."""
+        return None
 
     def render(self, msg: OutboundMessage) -> Rendered:
         """Apply the channel's capabilities: buttons or their numbered-list fallback, length limits."""
@@ -69,7 +152,7 @@ class Channel(AsyncResource):
     async def send(self, msg: OutboundMessage) -> str | None:
         """Deliver one message; return the platform's message id if it gives one.
 
-        Raises bot.errors.ChannelError (RateLimited with retry_after) on failure.
+        Raises bot.errors.ChannelError (RateLimited with retry_after) on failure: the outbox retries.
         """
 
     def to_json(self, msg: OutboundMessage) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from bot.channels.base import Capabilities, Channel
-from bot.pipeline import InboundMessage, OutboundMessage, Pipeline
+from bot.messages import InboundMessage, OutboundMessage, Receiver
 
 EXIT_WORDS = {"/quit", "/exit", "/q"}
 
@@ -20,7 +20,7 @@ class ConsoleChannel(Channel):
 
     def __init__(
         self,
-        pipeline: Pipeline,
+        pipeline: Receiver,
         *,
         sender_id: str | None = None,
         read: Callable[[str], str] = input,

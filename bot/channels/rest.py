@@ -14,10 +14,13 @@ import json
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
-from bot.channels.base import Capabilities, Channel
-from bot.errors import BadRequest, ChannelError
-from bot.pipeline import InboundMessage, OutboundMessage, Pipeline
+from bot.channels.base import Capabilities, Channel, verified
+from bot.errors import BadRequest, ChannelError, Unauthorized
+from bot.messages import InboundMessage, OutboundMessage
 
 MAX_BODY = 256 * 1024
 
@@ -60,13 +63,26 @@ class RestChannel(Channel):
     name: ClassVar[str] = "rest"
     capabilities: ClassVar[Capabilities] = Capabilities(buttons=True, inline_replies=True, max_length=10_000)
 
-    def __init__(self, pipeline: Pipeline) -> None:
-        self.pipeline = pipeline
+    def _check_token(self, request: Request, _body: bytes) -> None:
+        secret = self.settings.webhook_secret
+        if secret is not None and request.headers.get("x-crisisbot-token") != secret.get_secret_value():
+            raise Unauthorized("missing or wrong X-Crisisbot-Token")
+
+    def routes(self) -> list[BaseRoute]:
+        @verified(self._check_token)
+        async def webhook(request: Request) -> Response:
+            body = await request.body()
+            return JSONResponse(await self.handle(body, {k.lower(): v for k, v in request.headers.items()}))
+
+        async def status(_request: Request) -> Response:
+            return JSONResponse({"status": "ok"})
+
+        return [Route("/webhooks/rest/webhook", webhook, methods=["POST"]), Route("/webhooks/rest/", status)]
 
     async def handle(self, body: bytes, headers: dict[str, str]) -> list[dict[str, Any]]:
         """Framework-neutral core: raises BadRequest for malformed input."""
         req = parse_body(body, headers)
-        result = await self.pipeline.receive(
+        result = await self.receiver.receive(
             InboundMessage(
                 channel=self.name,
                 sender_id=req.sender,

@@ -13,10 +13,13 @@ from importlib.resources import files
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from bot.channels.base import Capabilities, Channel
 from bot.errors import BadRequest, ChannelError
-from bot.pipeline import InboundMessage, OutboundMessage, Pipeline
+from bot.messages import InboundMessage, OutboundMessage
 
 
 class WebchatMessage(BaseModel):
@@ -35,8 +38,29 @@ class WebchatChannel(Channel):
     name: ClassVar[str] = "webchat"
     capabilities: ClassVar[Capabilities] = Capabilities(buttons=True, inline_replies=True, max_length=10_000)
 
-    def __init__(self, pipeline: Pipeline) -> None:
-        self.pipeline = pipeline
+    def routes(self) -> list[BaseRoute]:
+        async def index(_request: Request) -> Response:
+            return HTMLResponse(page_html())
+
+        async def message(request: Request) -> Response:
+            try:
+                data = await request.json()
+            except ValueError as exc:
+                raise BadRequest("body is not valid JSON") from exc
+            return JSONResponse(await self.post(data))
+
+        async def poll(request: Request) -> Response:
+            try:
+                after = int(request.query_params.get("after", "0") or 0)
+            except ValueError:
+                raise BadRequest("after must be an integer") from None
+            return JSONResponse(await self.poll(request.query_params.get("session_id", ""), after))
+
+        return [
+            Route("/", index),
+            Route("/webchat/api/message", message, methods=["POST"]),
+            Route("/webchat/api/poll", poll),
+        ]
 
     def _payload(self, m: OutboundMessage) -> dict[str, Any]:
         r = self.render(m)
@@ -48,7 +72,7 @@ class WebchatChannel(Channel):
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors())
             raise BadRequest(f"invalid request: {problems}") from exc
-        result = await self.pipeline.receive(
+        result = await self.receiver.receive(
             InboundMessage(channel=self.name, sender_id=req.session_id, text=req.text, message_id=req.message_id,
                            inline_reply=True)
         )
@@ -57,9 +81,9 @@ class WebchatChannel(Channel):
     async def poll(self, session_id: str, after: int) -> dict[str, Any]:
         if not session_id or len(session_id) > 64:
             raise BadRequest("session_id is required")
-        rows = await self.pipeline.store.pending_for_recipient(self.name, session_id, after)
+        rows = await self.ctx.store.pending_for_recipient(self.name, session_id, after)
         msgs = [OutboundMessage.from_row(r) for r in rows]
-        await self.pipeline.store.mark_delivered([m.outbox_id for m in msgs])
+        await self.ctx.store.mark_delivered([m.outbox_id for m in msgs])
         return {"messages": [self._payload(m) for m in msgs]}
 
     async def send(self, msg: OutboundMessage) -> str | None:

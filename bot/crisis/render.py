@@ -52,7 +52,7 @@ def variables(playbook: Playbook, params: Mapping[str, Any], language: str, sett
         "next_update": fmt_clock(next_update_at, hub, language) if next_update_at else "",
         "next_update_at": fmt_when(next_update_at, hub, language) if next_update_at else "",
         "updated_at": fmt_clock(now, hub, language),
-        "status_url": settings.public_url.rstrip("/") + "/status",
+        "status_url": status_url(settings),
         "rebook_until": "",
     }
     if playbook.policy.rebooking_window_days:
@@ -62,6 +62,11 @@ def variables(playbook: Playbook, params: Mapping[str, Any], language: str, sett
     if extra:
         v.update(extra)
     return v
+
+
+def status_url(settings: Settings) -> str:
+    base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    return base.rstrip("/") + "/status"
 
 
 def rebook_until(playbook: Playbook, params: Mapping[str, Any], started_at: dt.datetime) -> dt.datetime:

@@ -188,3 +188,17 @@ class CrisisUpdate(Base):
     next_update_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ServiceLease(Base):
+    """Who runs a once-per-deployment service (the outbox dispatcher, schedulers): one row per service group.
+
+    The holder renews ``expires_at`` every few seconds; when its process dies, another takes over once it expires.
+    """
+
+    __tablename__ = "service_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    acquired_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -433,8 +433,26 @@ class Store:
     async def claim_outbox(
         self, channels: Sequence[str], worker: str, limit: int, lease_seconds: float
     ) -> list[OutboxRow]:
-        """Claim due pending items for these channels (expired claims of a dead worker are taken over)."""
+        """Claim due pending items for these channels (expired claims of a dead worker are taken over).
+
+        A row waits while an earlier row to the same recipient waits for its retry or is being sent: messages to
+        one recipient go out in order.
+        """
         now = utcnow()
+        earlier = OUTBOX.alias("earlier")
+        blocked = (
+            select(earlier.c.id)
+            .where(
+                earlier.c.channel == OUTBOX.c.channel,
+                earlier.c.recipient_id == OUTBOX.c.recipient_id,
+                earlier.c.id < OUTBOX.c.id,
+                or_(
+                    and_(earlier.c.status == "pending", earlier.c.next_attempt_at > now),
+                    and_(earlier.c.status == "sending", earlier.c.claimed_until >= now),
+                ),
+            )
+            .exists()
+        )
         async with self.transaction() as s:
             q = (
                 select(OUTBOX)
@@ -444,6 +462,7 @@ class Store:
                         and_(OutboxItem.status == "pending", OutboxItem.next_attempt_at <= now),
                         and_(OutboxItem.status == "sending", OutboxItem.claimed_until < now),
                     ),
+                    ~blocked,
                 )
                 .order_by(OutboxItem.id)
                 .limit(limit)
@@ -459,6 +478,17 @@ class Store:
                             claimed_until=now + dt.timedelta(seconds=lease_seconds))
                 )
             return [_outbox_row(i) for i in items]
+
+    async def release_outbox(self, outbox_ids: Sequence[int]) -> None:
+        """Put claimed rows back untouched (not attempted: no attempt counted), due at once."""
+        if not outbox_ids:
+            return
+        async with self.transaction() as s:
+            await s.execute(
+                update(OUTBOX)
+                .where(OutboxItem.id.in_(list(outbox_ids)), OutboxItem.status == "sending")
+                .values(status="pending", claimed_by=None, claimed_until=None)
+            )
 
     async def retry_outbox(self, outbox_id: int, error: str, delay: float, max_attempts: int) -> None:
         async with self.transaction() as s:

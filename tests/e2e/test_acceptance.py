@@ -60,7 +60,7 @@ class Bot:
 async def bot(db_url: str, nlu: EmbeddedBackend) -> AsyncIterator[Bot]:
     settings = Settings(database_url=db_url, demo_bookings=400, demo_days=5)
     rt = Runtime(settings, nlu=nlu, detector=LanguageDetector(settings.languages, settings.default_language))
-    app = create_app(rt, run_outbox=False)
+    app = create_app(rt)
     transport = httpx.ASGITransport(app=app)
     async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://bot") as c:
         yield Bot(rt, c)
@@ -167,7 +167,7 @@ async def test_a_restart_mid_conversation_continues(db_url: str, nlu: EmbeddedBa
 
     async def session() -> AsyncIterator[Bot]:
         rt = Runtime(settings, nlu=nlu, detector=LanguageDetector(settings.languages, settings.default_language))
-        app = create_app(rt, run_outbox=False)
+        app = create_app(rt)
         transport = httpx.ASGITransport(app=app)
         async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://bot") as c:
             yield Bot(rt, c)

@@ -19,7 +19,7 @@ def client(db_url: str) -> Iterator[TestClient]:
     settings = Settings(database_url=db_url, seed_demo=False)
     rt = Runtime(settings, nlu=KeywordNLU(), detector=PrefixDetector(), dialogue=CountingEngine(),
                  adapter=NoReservations())  # type: ignore[arg-type]
-    with TestClient(create_app(rt, run_outbox=False)) as c:
+    with TestClient(create_app(rt)) as c:
         yield c
 
 
@@ -95,7 +95,7 @@ def test_webhook_secret_is_verified(db_url: str):
     settings = Settings(database_url=db_url, seed_demo=False, webhook_secret="s3cret")
     rt = Runtime(settings, nlu=KeywordNLU(), detector=PrefixDetector(), dialogue=CountingEngine(),
                  adapter=NoReservations())  # type: ignore[arg-type]
-    with TestClient(create_app(rt, run_outbox=False)) as c:
+    with TestClient(create_app(rt)) as c:
         assert c.post("/webhooks/rest/webhook", json={"sender": "a", "message": "hi"}).status_code == 401
         ok = c.post("/webhooks/rest/webhook", json={"sender": "a", "message": "hi"},
                     headers={"X-Crisisbot-Token": "s3cret"})

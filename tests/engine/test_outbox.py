@@ -6,8 +6,8 @@ from typing import ClassVar
 
 from bot.channels.base import Capabilities, Channel, split_text
 from bot.errors import ChannelError, RateLimited
-from bot.outbox import OutboxDispatcher
-from bot.pipeline import OutboundMessage
+from bot.messages import OutboundMessage
+from bot.services.outbox import OutboxDispatcher
 from bot.store.repo import NewOutbound, Store
 
 

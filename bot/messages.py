@@ -1,0 +1,80 @@
+"""The message types every layer shares: channels, pipeline, services and the store's callers.
+
+This module imports nothing of the store, the NLU or the dialogue, so a channel module depends on it alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One message from a passenger (or a staff member) as a channel received it."""
+
+    channel: str
+    sender_id: str
+    text: str
+    message_id: str | None = None  # the platform's id: the dedupe key, scoped to (channel, sender); None: never deduped
+    sender_name: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    inline_reply: bool = False  # the replies travel back in the response to this request (REST, web chat)
+
+
+class _OutboxRowLike(Protocol):
+    id: int
+    channel: str
+    recipient_id: str
+    payload: dict[str, Any]
+    conversation_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """One message to send: an outbox row as a channel sees it.
+
+    ``kind`` says what it is ("text", "handoff", "holding", "agent", "broadcast", "otp", ...); ``payload`` keeps every
+    field the producer wrote (e.g. ``agent_name``, ``reply_to_platform_id``, ``thread``) for channels that use them.
+    """
+
+    outbox_id: int
+    channel: str
+    recipient_id: str
+    text: str
+    buttons: tuple[dict[str, str], ...] = ()
+    kind: str = "text"
+    conversation_id: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: _OutboxRowLike) -> OutboundMessage:
+        p = row.payload or {}
+        return cls(
+            outbox_id=row.id,
+            channel=row.channel,
+            recipient_id=row.recipient_id,
+            text=str(p.get("text", "")),
+            buttons=tuple(p.get("buttons", ())),
+            kind=str(p.get("kind", "text")),
+            conversation_id=row.conversation_id,
+            payload=dict(p),
+        )
+
+
+@dataclass(slots=True)
+class ReceiveResult:
+    """What the pipeline did with one inbound message."""
+
+    conversation_id: str
+    inbound_id: int
+    duplicate: bool
+    replies: list[OutboundMessage]
+    language: str | None = None
+    intent: str | None = None
+
+
+class Receiver(Protocol):
+    """Where a channel hands inbound messages (the pipeline)."""
+
+    async def receive(self, msg: InboundMessage) -> ReceiveResult: ...

@@ -1,0 +1,155 @@
+"""Drains the outbox: per channel, at the platform's rates, with retries; never loses or doubles a message.
+
+Channels whose replies travel inline (REST, web chat, console) mark their rows delivered themselves; this
+dispatcher serves the channels that push (Telegram, Slack, X, e-mail ...). It is a singleton service: one
+dispatcher per deployment (the leader process), so a platform's rate limits hold for the whole deployment.
+
+Within one batch, rows are grouped by recipient and each group is sent in order, concurrently with the other
+groups; the channel's overall rate and the per-recipient rate are token buckets. When a row of a recipient fails,
+that recipient's later rows in the batch are put back untouched, so a retry never overtakes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import ClassVar
+
+import structlog
+
+from bot import metrics
+from bot.channels.base import Channel
+from bot.errors import ChannelError, RateLimited, StoreError
+from bot.messages import OutboundMessage
+from bot.services.base import Service
+from bot.store.repo import OutboxRow, Store
+
+log = structlog.get_logger("crisisbot.outbox")
+
+
+class TokenBucket:
+    def __init__(self, rate: float | None, burst: float | None = None) -> None:
+        self.rate = rate
+        self.capacity = burst if burst is not None else max(1.0, rate or 1.0)
+        self.tokens = self.capacity
+        self.updated = time.monotonic()
+
+    async def take(self) -> None:
+        if not self.rate:
+            return
+        while True:
+            now = time.monotonic()
+            self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return
+            await asyncio.sleep((1 - self.tokens) / self.rate)
+
+
+class OutboxDispatcher(Service):
+    name: ClassVar[str] = "outbox"
+    singleton: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        store: Store,
+        channels: Mapping[str, Channel],
+        *,
+        batch: int = 100,
+        idle_seconds: float = 0.5,
+        max_attempts: int = 8,
+        claim_seconds: float = 60.0,
+    ) -> None:
+        self.store = store
+        self.channels = {n: c for n, c in channels.items() if not c.capabilities.inline_replies}
+        self.batch, self.idle, self.max_attempts, self.claim_seconds = batch, idle_seconds, max_attempts, claim_seconds
+        self.worker = f"outbox-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.buckets = {n: TokenBucket(c.capabilities.rate_per_second) for n, c in self.channels.items()}
+        self._recipient_buckets: OrderedDict[tuple[str, str], TokenBucket] = OrderedDict()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if self.channels and self._task is None:
+            self._task = asyncio.create_task(self._run(), name="outbox")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                n = await self.drain_once()
+            except StoreError:
+                log.exception("outbox_store_error")
+                n = 0
+            if n == 0:
+                await asyncio.sleep(self.idle)
+
+    def _recipient_bucket(self, channel: str, recipient: str) -> TokenBucket | None:
+        rate = self.channels[channel].capabilities.rate_per_recipient
+        if not rate:
+            return None
+        key = (channel, recipient)
+        bucket = self._recipient_buckets.get(key)
+        if bucket is None:
+            bucket = self._recipient_buckets[key] = TokenBucket(rate, burst=1.0)
+            while len(self._recipient_buckets) > 10_000:  # forget the least recently used
+                self._recipient_buckets.popitem(last=False)
+        else:
+            self._recipient_buckets.move_to_end(key)
+        return bucket
+
+    async def drain_once(self) -> int:
+        """Claim and send one batch; returns how many items were attempted."""
+        rows = await self.store.claim_outbox(list(self.channels), self.worker, self.batch, self.claim_seconds)
+        groups: dict[tuple[str, str], list[OutboxRow]] = {}
+        for row in rows:
+            groups.setdefault((row.channel, row.recipient_id), []).append(row)
+        await asyncio.gather(*(self._send_group(g) for g in groups.values()))
+        return len(rows)
+
+    async def _send_group(self, rows: list[OutboxRow]) -> None:
+        for i, row in enumerate(rows):
+            if not await self._send_one(row):
+                await self.store.release_outbox([r.id for r in rows[i + 1:]])
+                return
+
+    async def _send_one(self, row: OutboxRow) -> bool:
+        channel = self.channels[row.channel]
+        msg = OutboundMessage.from_row(row)
+        recipient_bucket = self._recipient_bucket(row.channel, row.recipient_id)
+        if recipient_bucket is not None:
+            await recipient_bucket.take()
+        await self.buckets[row.channel].take()
+        try:
+            platform_id = await channel.send(msg)
+        except RateLimited as exc:
+            metrics.OUTBOX_RETRIES.labels(row.channel).inc()
+            # a 429 is the platform pacing us, not a failure of the message: it does not use up an attempt
+            await self.store.retry_outbox(row.id, str(exc), exc.retry_after, self.max_attempts + row.attempts + 1)
+            log.info("outbox_rate_limited", channel=row.channel, retry_after=exc.retry_after)
+            return False
+        except ChannelError as exc:
+            metrics.OUTBOX_RETRIES.labels(row.channel).inc()
+            delay = min(2 ** row.attempts, 300)
+            await self.store.retry_outbox(row.id, str(exc), delay, self.max_attempts)
+            log.warning("outbox_send_failed", channel=row.channel, attempt=row.attempts + 1, error=str(exc))
+            return False
+        except Exception as exc:  # a channel bug: keep the row, try again later, never crash the dispatcher
+            log.exception("outbox_send_crashed", channel=row.channel)
+            await self.store.retry_outbox(row.id, f"{type(exc).__name__}", min(2 ** row.attempts, 300),
+                                          self.max_attempts)
+            return False
+        await self.store.mark_delivered([row.id], [platform_id])
+        metrics.OUTBOX_SENT.labels(row.channel).inc()
+        return True

@@ -1,0 +1,19 @@
+"""Which services a serving Runtime runs. Add a service by appending it here (``singleton`` ones run in the leader)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.services.base import Service
+from bot.services.outbox import OutboxDispatcher
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+
+def build_services(rt: Runtime) -> list[Service]:
+    s = rt.settings
+    services: list[Service] = [
+        OutboxDispatcher(rt.store, rt.channels, idle_seconds=s.outbox_idle_seconds),
+    ]
+    return services
