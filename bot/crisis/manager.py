@@ -77,9 +77,9 @@ async def insert_outbox(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    stmt = dialect_insert(OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    stmt = dialect_insert(OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OUTBOX.c.id)
     result = await conn.execute(stmt, list(rows))
-    return max(result.rowcount or 0, 0)
+    return len(result.all())
 
 
 def _outbox_row(channel: str, recipient: str, payload: dict[str, Any], key: str, now: dt.datetime,
@@ -121,12 +121,9 @@ class CrisisManager:
         for ch in self.channels:
             if not ch.broadcast or ch.name in PULL_CHANNELS:
                 continue
-            configured = self.settings.crisis_broadcast_targets.get(ch.name)
+            configured = self.settings.crisis_broadcast_targets.get(ch.name) or {}
             for lang in self.languages:
-                if configured is None:
-                    recipient: str | None = f"broadcast:{lang}"
-                else:
-                    recipient = configured.get(lang) or configured.get("*")
+                recipient = configured.get(lang) or configured.get("*") or ch.recipient
                 if recipient:
                     out.append(BroadcastTarget(ch.name, lang, recipient))
         return out
@@ -153,6 +150,19 @@ class CrisisManager:
         return Waiver(code=f"CRISIS-{playbook.id}-{crisis_id[:8]}", change_fee=p.change_fee_waived,
                       refund=p.refund_allowed,
                       rebook_until=rebook_until(playbook, params, started_at) if p.change_fee_waived else None)
+
+    async def resolve_id(self, ref: str) -> str:
+        """A crisis id, or the playbook id of a running crisis."""
+        ref = (ref or "").strip()
+        async with self._tx() as conn:
+            row = (await conn.execute(select(CRISES.c.id).where(CRISES.c.id == ref))).first()
+            if row is None:
+                row = (await conn.execute(select(CRISES.c.id).where(
+                    CRISES.c.playbook_id == ref, CRISES.c.status.in_(("pending", "active")))
+                    .order_by(CRISES.c.created_at.desc()))).first()
+        if row is None:
+            raise CrisisError(f"no crisis {ref!r} (see `crisisbot crisis status`)")
+        return str(row.id)
 
     # ---------------------------------------------------------------- commands
     async def start(self, playbook_id: str, given: Mapping[str, str], actor: str, *, stage: str = "investigating",

@@ -26,6 +26,8 @@ class ChannelLimit:
     broadcast: bool = True  # posts updates to a public place (status channel, feed, timeline)
     personal: bool = False  # can reach one passenger (a personal notice)
     max_posts: int = 25
+    recipient: str | None = None  # where its public updates go (the channel's broadcast_recipient)
+    enabled: bool = True
 
 
 # the platforms' limits (a channel registry may report its own; these are the defaults)
