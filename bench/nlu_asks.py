@@ -191,7 +191,14 @@ def parse_in_process(texts: list[str]) -> list[dict[str, Any]]:
     return asyncio.run(run())
 
 
-def report(name: str, labels: list[dict[str, Any]], pred: list[str], flow: list[bool], base: list[str]) -> None:
+def top_ranked(parse: dict[str, Any]) -> str:
+    """The best intent other than the fallback (what the model thought before any threshold)."""
+    ranked = [r for r in parse.get("intent_ranking", []) if r.get("name") != "nlu_fallback"]
+    return str(ranked[0]["name"]) if ranked else str(parse["intent"]["name"])
+
+
+def report(name: str, labels: list[dict[str, Any]], pred: list[str], flow: list[bool], base: list[str],
+           raw: list[str]) -> None:
     gold = [r["ask"] for r in labels]
     n = len(gold)
     print(f"\n== {name}: {n} tweets ({sum(g != OTHER for g in gold)} with an ask)")
@@ -214,6 +221,8 @@ def report(name: str, labels: list[dict[str, Any]], pred: list[str], flow: list[
         if idx:
             hit = sum(pred[i] == gold[i] for i in idx)
             print(f"asks found in {label} messages: {hit}/{len(idx)} = {hit / len(idx):.3f}")
+    held_back = sum(g != OTHER and p == OTHER and to_ask(t) == g for g, p, t in zip(gold, pred, raw, strict=True))
+    print(f"asks whose right intent ranked first but fell under a threshold (fallback): {held_back}")
     multi = [i for i, r in enumerate(labels) if len(r["asks"]) > 1]
     if multi:
         any_hit = sum(pred[i] in labels[i]["asks"] for i in multi)
@@ -268,6 +277,7 @@ def main() -> None:
     pred = [to_ask(i) for i in intents]
     flow = [i in FLOW_INTENTS and c >= action_threshold for i, c in zip(intents, confs, strict=True)]
     base = [baseline(t) for t in texts]
+    raw = [top_ranked(p) for p in parses]
     langs = collections.Counter(p.get("language", "?") for p in parses)
 
     mode = "in process, per message" if args.per_message else "one `crisisbot nlu parse` over stdin"
@@ -280,7 +290,7 @@ def main() -> None:
             continue
         title = {"heldout": "HELD-OUT (headline)", "dev": "DEV", "enriched": "ENRICHED (keyword-picked, not headline)"}
         report(title[name], [rows[i] for i in idx], [pred[i] for i in idx], [flow[i] for i in idx],
-               [base[i] for i in idx])
+               [base[i] for i in idx], [raw[i] for i in idx])
     predicted = collections.Counter(intents[i] for i, s in enumerate(splits) if s != "enriched")
     print("\npredicted intents on the random sample: "
           + ", ".join(f"{k} {v}" for k, v in predicted.most_common()))
