@@ -55,7 +55,8 @@ def crisis_channels(settings: Settings, channels: Mapping[str, Any] | None = Non
     """The enabled channels as the crisis runner sees them, and the status page."""
     found = dict(channels) if channels is not None else build_channel_instances(settings)
     out = [limit_of(c) for name, c in found.items() if name != "rest"]
-    out.append(DEFAULT_LIMITS["status"])
+    if not any(c.name == "status" for c in out):
+        out.append(DEFAULT_LIMITS["status"])
     return out
 
 

@@ -172,7 +172,6 @@ class CrisisManager:
         pb = self._playbook(playbook_id)
         self._stage(stage, allow_resolved=False)
         params = self._resolve(pb, given, now)
-        affected = await self._affected_summary(pb, params, now)
         async with self._tx() as conn:
             busy = (await conn.execute(select(CRISES.c.id).where(
                 CRISES.c.playbook_id == pb.id, CRISES.c.status.in_(("pending", "active"))))).first()
@@ -182,14 +181,28 @@ class CrisisManager:
             await conn.execute(insert(CRISES).values(
                 id=cid, playbook_id=pb.id, params=params, status="pending", stage=stage,
                 cadence_minutes=pb.cadence.every_minutes, next_update_at=None, started_by=actor, approved_by=None,
-                ended_by=None, affected=affected, notice_cursor=None, notices_done=False, created_at=now,
+                ended_by=None, affected={}, notice_cursor=None, notices_done=False, created_at=now,
                 started_at=None, ended_at=None))
             await self._new_update(conn, cid, 1, "start", stage, actor, {"notes": dict(notes or {})}, now)
             await self._audit(conn, actor, "crisis_started", {"crisis": cid, "playbook": pb.id, "params": params,
-                                                              "stage": stage, "affected": _counts(affected)}, now)
+                                                              "stage": stage}, now)
             if not self.settings.crisis_approval:
                 await self._publish_pending(conn, cid, approver=None, now=now)
+        # the first update is out (committed with its outbox rows); now the scope, for staff and the status
+        await self.refresh_affected(cid, now=now)
         return await self.status(cid, now=now)
+
+    async def refresh_affected(self, crisis_id: str, *, now: dt.datetime | None = None) -> dict[str, Any]:
+        """Evaluate the crisis's scope through the reservation adapter: its affected flights and bookings."""
+        now = now or utcnow()
+        async with self._tx() as conn:
+            crisis = await self._crisis(conn, crisis_id)
+        pb = self._playbook(crisis.playbook_id)
+        affected = await self._affected_summary(pb, crisis.params, crisis.started_at or crisis.created_at or now)
+        async with self._tx() as conn:
+            await conn.execute(update(CRISES).where(CRISES.c.id == crisis_id).values(affected=affected))
+            await self._audit(conn, "system", "crisis_scope", {"crisis": crisis_id, **_counts(affected)}, now)
+        return affected
 
     async def update(self, crisis_id: str, actor: str, *, stage: str | None = None,
                      given: Mapping[str, str] | None = None, notes: Mapping[str, str] | None = None,
@@ -214,6 +227,8 @@ class CrisisManager:
                                                                      "stage": new_stage, "set": changed}, now)
             if not self.settings.crisis_approval:
                 await self._publish_pending(conn, crisis.id, approver=None, now=now)
+        if changed:
+            await self.refresh_affected(crisis_id, now=now)
         return await self.status(crisis_id, now=now)
 
     async def end(self, crisis_id: str, actor: str, *, notes: Mapping[str, str] | None = None,
@@ -383,7 +398,8 @@ class CrisisManager:
                 break
             if known is None:
                 known = await self._known_contacts()
-            rows = [r for b in batch for r in self._notice_rows(crisis, pb, b, known, now)]
+            base: dict[str, dict[str, str]] = {}  # the playbook's variables per language, once per page
+            rows = [r for b in batch for r in self._notice_rows(crisis, pb, b, known, now, base)]
             async with self._tx() as conn:
                 moved = await conn.execute(update(CRISES).where(
                     CRISES.c.id == crisis_id, CRISES.c.status == "active",
@@ -421,7 +437,7 @@ class CrisisManager:
 
     def _notice_rows(self, crisis: Any, pb: Playbook, b: AffectedBooking,
                      known: Mapping[str, list[tuple[str, str, str | None, str]]],
-                     now: dt.datetime) -> list[dict[str, Any]]:
+                     now: dt.datetime, base: dict[str, dict[str, str]] | None = None) -> list[dict[str, Any]]:
         from bot.dialogue.formatting import fmt_datetime, place
 
         enabled = {c.name for c in self.channels if c.personal}
@@ -435,8 +451,11 @@ class CrisisManager:
         rows = []
         for channel, recipient, language, conv_id in targets:
             lang = language if language in PLAYBOOK_LANGUAGES else "en"
-            v = variables(pb, crisis.params, lang, self.settings, now=now, next_update_at=crisis.next_update_at,
-                          started_at=crisis.started_at)
+            cache = base if base is not None else {}
+            if lang not in cache:
+                cache[lang] = variables(pb, crisis.params, lang, self.settings, now=now,
+                                        next_update_at=crisis.next_update_at, started_at=crisis.started_at)
+            v = dict(cache[lang])
             v.update(reference=b.reference, flight=b.flight_number,
                      route=f"{place(b.origin)} → {place(b.destination)}",
                      departure=fmt_datetime(b.departure, b.origin, lang))

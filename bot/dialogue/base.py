@@ -70,6 +70,7 @@ class Turn:
     state: dict[str, Any]  # the conversation's dialogue state as stored (empty dict for a new conversation)
     now: dt.datetime  # aware UTC
     owner: str = "bot"
+    crisis: Any = None  # bot.crisis.mode.CrisisContext while a crisis runs
 
 
 @dataclass(slots=True)

@@ -16,4 +16,9 @@ def build_services(rt: Runtime) -> list[Service]:
     services: list[Service] = [
         OutboxDispatcher(rt.store, rt.channels, idle_seconds=s.outbox_idle_seconds),
     ]
+    crisis = getattr(rt, "crisis", None)
+    if crisis is not None:
+        from bot.services.crisis import CrisisScheduler
+
+        services.append(CrisisScheduler(crisis.manager, interval=s.crisis_tick_seconds))
     return services

@@ -483,37 +483,45 @@ class SqlReservationAdapter(ReservationAdapter):
         self, scope: FlightScope, *, after: str = "", limit: int = 1000
     ) -> list[AffectedBooking]:
         now = self.now()
-        seg_departure = F.c.scheduled_departure
-        query = (
-            select(B.c.reference, B.c.contact_email, B.c.contact_phone, F.c.flight_number, F.c.origin,
-                   F.c.destination, seg_departure)
+        in_scope = and_(B.c.status == "confirmed", self._scope_query(scope),
+                        or_(F.c.scheduled_departure > now, S.c.status == "cancelled_by_airline"))
+        refs_query = (
+            select(B.c.reference)
             .join(S, and_(S.c.booking_reference == B.c.reference, S.c.active.is_(True),
                           S.c.status.in_(SEAT_HOLDING)))
             .join(F, F.c.id == S.c.flight_id)
-            .where(B.c.status == "confirmed", B.c.reference > after, self._scope_query(scope),
-                   or_(seg_departure > now, S.c.status == "cancelled_by_airline"))
-            .order_by(B.c.reference, seg_departure)
+            .where(B.c.reference > after, in_scope)
+            .group_by(B.c.reference)
+            .order_by(B.c.reference)
+            .limit(limit)
         )
-        out: dict[str, AffectedBooking] = {}
         async with self._reading() as conn:
-            rows = (await conn.execute(query)).all()
-            for r in rows:
-                if r.reference in out:
-                    continue
-                if len(out) >= limit:
-                    break
+            refs = list((await conn.execute(refs_query)).scalars().all())
+            if not refs:
+                return []
+            rows = (await conn.execute(
+                select(B.c.reference, B.c.contact_email, B.c.contact_phone, F.c.flight_number, F.c.origin,
+                       F.c.destination, F.c.scheduled_departure)
+                .join(S, and_(S.c.booking_reference == B.c.reference, S.c.active.is_(True),
+                              S.c.status.in_(SEAT_HOLDING)))
+                .join(F, F.c.id == S.c.flight_id)
+                .where(B.c.reference.in_(refs), in_scope)
+                .order_by(B.c.reference, F.c.scheduled_departure)
+            )).all()
+            counts = dict((await conn.execute(
+                select(P.c.booking_reference, func.count()).where(P.c.booking_reference.in_(refs))
+                .group_by(P.c.booking_reference)
+            )).all())
+        out: dict[str, AffectedBooking] = {}
+        for r in rows:
+            if r.reference not in out:
                 out[r.reference] = AffectedBooking(
                     reference=r.reference, flight_number=r.flight_number, origin=r.origin,
                     destination=r.destination, departure=_utc(r.scheduled_departure),
-                    contact_email=r.contact_email, contact_phone=r.contact_phone,
+                    party_size=int(counts.get(r.reference, 1)), contact_email=r.contact_email,
+                    contact_phone=r.contact_phone,
                 )
-            if out:
-                counts = dict((await conn.execute(
-                    select(P.c.booking_reference, func.count()).where(P.c.booking_reference.in_(list(out)))
-                    .group_by(P.c.booking_reference)
-                )).all())
-                out = {k: v.model_copy(update={"party_size": int(counts.get(k, 1))}) for k, v in out.items()}
-        return list(out.values())
+        return [out[ref] for ref in refs if ref in out]
 
     async def _idempotent(self, operation: str, key: str, request: dict[str, Any], reference: str,
                           run: Callable[[AsyncConnection], Awaitable[ChangeResult]]) -> ChangeResult:
