@@ -232,3 +232,21 @@ async def test_personal_notices_resume_after_a_restart_without_doubles(seeded, p
     async with seeded.connect() as conn:
         assert (await conn.execute(select(func.count()).select_from(OutboxItem))).scalar_one() == \
             len(known) + 3 * len(m.languages)
+
+
+async def test_the_scheduler_service_runs_the_cadence_on_its_clock(seeded, playbooks):
+    from bot.services.crisis import CrisisScheduler
+
+    m = make_manager(seeded, playbooks)
+    clock = [NOW]
+    service = CrisisScheduler(m, clock=lambda: clock[0], notice_page=50)
+    st = await m.start("it-outage", {"until": "+6h"}, "alice", now=NOW)
+    await service.tick()
+    assert [u["kind"] for u in (await m.status(st["id"]))["updates"]] == ["start"]
+    clock[0] = NOW + dt.timedelta(minutes=61)  # the hourly slot was missed
+    await service.tick()
+    await service.tick()
+    st = await m.status(st["id"])
+    assert [u["kind"] for u in st["updates"]] == ["start", "no_news"]
+    assert st["notices"]["done"] is True  # nobody's channel is known here: nothing to send, but the work is done
+    assert service.singleton  # runs in the leader process only
