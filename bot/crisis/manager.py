@@ -363,6 +363,8 @@ class CrisisManager:
             key = f"crisis:{crisis_id}:u{seq}:{t.channel}:{t.language}:{ref_key(t.recipient)}"
             rows.append(_outbox_row(t.channel, t.recipient, payload, key, now))
             sent_where.setdefault(t.channel, []).append(t.language)
+        if ending and pb.policy.changes_unavailable:
+            rows += await self._resume_rows(conn, crisis_id, texts, now)
         written = await insert_outbox(conn, rows)
         for ch in self.channels:
             if ch.name in PULL_CHANNELS:
@@ -372,6 +374,22 @@ class CrisisManager:
             "approved_by": approver, "outbox_rows": written, "sent_to": sent_where,
             "next_update_at": _iso(nxt)}, now)
         log.info("crisis_published", crisis=crisis_id, seq=seq, kind=upd.kind, outbox_rows=written)
+
+    async def _resume_rows(self, conn: AsyncConnection, crisis_id: str, texts: Mapping[str, str],
+                           now: dt.datetime) -> list[dict[str, Any]]:
+        """The system is back: tell everyone whose change was taken during the outage (a reply resumes it)."""
+        personal = {c.name for c in self.channels if c.personal}
+        rows = []
+        result = await conn.stream(select(CONV.c.id, CONV.c.channel, CONV.c.sender_id, CONV.c.language, CONV.c.state)
+                                   .where(CONV.c.channel.in_(personal)))
+        async for r in result:
+            req = (r.state or {}).get("crisis_request") if isinstance(r.state, dict) else None
+            if isinstance(req, dict) and req.get("crisis") == crisis_id:
+                lang = r.language if r.language in texts else "en"
+                rows.append(_outbox_row(r.channel, r.sender_id, {
+                    "text": texts[lang], "kind": "crisis_notice", "language": lang, "crisis_id": crisis_id,
+                }, f"crisis:{crisis_id}:q:{r.id}", now, conversation_id=r.id))
+        return rows
 
     # ---------------------------------------------------------------- personal notices
     async def send_notices(self, crisis_id: str, *, page: int = 500, now: dt.datetime | None = None,

@@ -250,3 +250,22 @@ async def test_the_scheduler_service_runs_the_cadence_on_its_clock(seeded, playb
     assert [u["kind"] for u in st["updates"]] == ["start", "no_news"]
     assert st["notices"]["done"] is True  # nobody's channel is known here: nothing to send, but the work is done
     assert service.singleton  # runs in the leader process only
+
+
+async def test_requests_taken_during_an_it_outage_are_answered_when_the_system_is_back(seeded, playbooks):
+    from bot.store.models import Contact, Conversation
+
+    m = make_manager(seeded, playbooks)
+    st = await m.start("it-outage", {}, "alice", now=NOW)
+    async with seeded.begin() as conn:
+        for i, (cid, lang) in enumerate((("c-wait", "de"), ("c-other", "fr"))):
+            await conn.execute(Contact.__table__.insert().values(id=f"k{i}", channel="telegram",
+                                                                 platform_user_id=f"tg-{cid}", created_at=NOW))
+            state = {"crisis_request": {"crisis": st["id"], "change": "rebook"}} if cid == "c-wait" else {}
+            await conn.execute(Conversation.__table__.insert().values(
+                id=cid, contact_id=f"k{i}", channel="telegram", sender_id=f"tg-{cid}", language=lang, owner="bot",
+                version=1, state=state, created_at=NOW, updated_at=NOW))
+    await m.end(st["id"], "alice", now=NOW + dt.timedelta(hours=2))
+    rows = await _outbox(seeded, f"crisis:{st['id']}:q:%")
+    assert [(r.recipient_id, r.payload["language"]) for r in rows] == [("tg-c-wait", "de")]
+    assert rows[0].payload["text"].startswith("Störung des Buchungssystems: behoben.")
