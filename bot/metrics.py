@@ -9,6 +9,11 @@ DUPLICATES = Counter("crisisbot_messages_duplicate_total", "Inbound messages see
 REPLIES = Counter("crisisbot_replies_total", "Replies written to the outbox", ["channel"])
 INTENTS = Counter("crisisbot_intents_total", "Parsed intents", ["intent"])
 HANDOFFS = Counter("crisisbot_handoffs_total", "Conversations handed to a human", ["reason"])
+BOOKING_CHANGES = Counter(
+    "crisisbot_booking_changes_total", "Booking changes executed (rebook, cancel) by outcome (done, replay)",
+    ["change", "channel", "language", "outcome"],
+)
+NLU_FALLBACKS = Counter("crisisbot_nlu_fallbacks_total", "Messages the NLU could not classify", ["language"])
 UNSUPPORTED_LANGUAGE = Counter(
     "crisisbot_unsupported_language_total", "Messages in a language the bot does not speak (flagged)", ["language"]
 )
@@ -25,3 +30,8 @@ TURN_SECONDS = Histogram(
 LEADER = Gauge(
     "crisisbot_leader", "1 in the process that runs the once-per-deployment services", multiprocess_mode="max"
 )
+AUTH_FAILURES = Counter("crisisbot_auth_failures_total", "Failed booking verifications (wrong reference or name)")
+AUTH_LOCKS = Counter(
+    "crisisbot_auth_locks_total", "Verification locks started (per booking reference or client address)", ["scope"]
+)
+AUTH_REFUSED = Counter("crisisbot_auth_refused_total", "Verifications refused because of a lock", ["scope"])

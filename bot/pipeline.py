@@ -21,8 +21,8 @@ from typing import Any, Protocol
 
 import structlog
 
-from bot import metrics
-from bot.dialogue.base import DialogueEngine, Reply, Turn, TurnResult
+from bot import metrics, privacy
+from bot.dialogue.base import CLIENT_ADDRESS, DialogueEngine, Reply, Turn, TurnResult
 from bot.errors import ConcurrencyConflict, CrisisbotError, NLUError, StoreError
 from bot.messages import InboundMessage, OutboundMessage, ReceiveResult
 from bot.nlu.base import FALLBACK_INTENT, IntentPrediction, NLUBackend, Parse
@@ -81,7 +81,10 @@ class Pipeline:
 
     async def receive(self, msg: InboundMessage) -> ReceiveResult:
         started = time.perf_counter()
+        CLIENT_ADDRESS.set(msg.client_address)  # for the dialogue's verification throttle (per client address)
         text = clean_text(msg.text)
+        privacy.forget()  # a new turn: its message is masked wherever it turns up in a log line or audit row
+        privacy.remember(text, msg.sender_name)
         # the in-process lock first (per sender), so that storing the message can take the lease in the same
         # transaction; the message is stored before anything is acknowledged, so nothing is lost if we die here
         async with self._local_lock(msg.channel, msg.sender_id):
@@ -224,7 +227,6 @@ class Pipeline:
                 owner, handoff_reason = "queued", result.handoff.reason
                 audit.append({"action": "handoff", "reason": result.handoff.reason,
                               "summary": result.handoff.summary, "priority": result.handoff.priority})
-                metrics.HANDOFFS.labels(result.handoff.reason).inc()
 
         if not detection.supported:
             # answered in English; flagged so that a colleague who speaks the language can pick it up
@@ -251,10 +253,28 @@ class Pipeline:
         )
         metrics.REPLIES.labels(conv.channel).inc(len(outbound))
         metrics.INTENTS.labels(parse.intent.name).inc()
+        self._report(conv, language, parse, audit)
         out_rows = [r for r in rows if r.channel == conv.channel and r.recipient_id == conv.sender_id]
         return ReceiveResult(
             conv.id, inbound_id, False, [OutboundMessage.from_row(r) for r in out_rows], language, parse.intent.name
         )
+
+    @staticmethod
+    def _report(conv: ConversationState, language: str, parse: Parse, audit: list[dict[str, Any]]) -> None:
+        """After the commit: one INFO line and a metric for what an operator must see (no personal data)."""
+        if parse.intent.name == FALLBACK_INTENT:
+            metrics.NLU_FALLBACKS.labels(language).inc()
+        for event in audit:
+            action = event.get("action")
+            if action == "change_executed":
+                outcome = str(event.get("result", "done"))
+                metrics.BOOKING_CHANGES.labels(str(event.get("change")), conv.channel, language, outcome).inc()
+                log.info("booking_changed", change=event.get("change"), outcome=outcome, channel=conv.channel,
+                         language=language, conversation=conv.id[:8])
+            elif action == "handoff":
+                metrics.HANDOFFS.labels(str(event.get("reason"))).inc()
+                log.info("handed_off", reason=event.get("reason"), priority=event.get("priority"),
+                         channel=conv.channel, language=language, conversation=conv.id[:8])
 
     def _detect(self, text: str, conv: ConversationState) -> Detection:
         try:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SUPPORTED_LANGUAGES = ("en", "nl", "fr", "de", "es", "it", "pt", "pl", "sv", "da")
+
+
+def default_data_dir() -> Path:
+    """Where the embedded database lives by default: the user's data directory (XDG), whatever the working directory,
+    so that every `crisisbot` command of one user sees the same bot. ``CRISISBOT_DATA_DIR`` moves it."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "crisisbot"
 
 
 def default_content_dir() -> Path:
@@ -78,8 +86,16 @@ class Settings(BaseSettings):
         env_prefix="CRISISBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore", env_nested_delimiter="__"
     )
 
+    @model_validator(mode="after")
+    def _default_database(self) -> Self:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'crisisbot.db'}"
+        return self
+
     # storage
-    database_url: str = "sqlite+aiosqlite:///./crisisbot.db"
+    data_dir: Path = Field(default_factory=default_data_dir)
+    # default: SQLite at <data_dir>/crisisbot.db; production: postgresql://user@host/db
+    database_url: str = ""
     db_echo: bool = False
     seed_demo: bool = True  # seed the demo airline on first start when its tables are empty
     demo_bookings: int = 5000
@@ -109,7 +125,16 @@ class Settings(BaseSettings):
     hub: str = "AMS"
 
     # dialogue
-    max_auth_attempts_per_hour: int = 5
+    max_auth_attempts_per_hour: int = 5  # per conversation
+    # across all senders and channels (bot.store.throttle): failures within the window lock a booking reference, or
+    # a client address of the web channels, for auth_lock_minutes
+    auth_failures_per_reference: int = 10
+    auth_failures_per_address: int = 30
+    auth_window_minutes: float = 60.0
+    auth_lock_minutes: float = 60.0
+    # a failed verification answers no sooner than this, so that a wrong reference and a wrong name take the same
+    # time (the reservation system's lookups differ)
+    auth_failure_min_seconds: float = 0.25
     step_up_otp: bool = False
     group_handoff_size: int = 5
 
@@ -132,6 +157,9 @@ class Settings(BaseSettings):
     crisis_broadcast_targets: dict[str, dict[str, str]] = Field(default_factory=dict)
     crisis_tick_seconds: float = 5.0  # how often the crisis scheduler looks for due updates
 
+    # who may show the web chat page in a frame (CSP frame-ancestors), e.g. "https://www.airline.example"; by default
+    # nobody (no clickjacking)
+    webchat_frame_ancestors: str = "'none'"
     public_url: str | None = None  # where platforms reach this server (for registering webhooks), e.g. https://bot.example
 
     # channels: each is off until its credentials are set
