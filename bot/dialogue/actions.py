@@ -88,7 +88,7 @@ class ActionContext:
         active, waiver = found
         if not self.slots.get("crisis_waiver"):
             self.slots["crisis_waiver"] = waiver.code
-            self.event("crisis_waiver", crisis=active.id, code=waiver.code, reference=mask(booking.reference))
+            self.event("crisis_waiver", crisis=active.id, code=waiver.code, reference=fingerprint(booking.reference))
         return {"waiver": waiver}
 
     def idempotency_key(self, change: str, detail: str) -> str:
