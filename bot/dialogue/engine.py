@@ -51,6 +51,7 @@ from bot.dialogue.loader import (
     SayStep,
     SwitchStep,
 )
+from bot.errors import StoreError
 from bot.nlu.base import FALLBACK_INTENT, Parse
 from bot.privacy import remember, remember_from
 from bot.reservations.base import AdapterUnavailable, Booking, BookingNotFound, ReservationError
@@ -346,6 +347,8 @@ class FlowEngine(DialogueEngine):
         except ReservationError as exc:
             log.warning("reservation error %s; handing off", type(exc).__name__)
             self._handoff(run, "adapter_error", "adapter_error")
+        except StoreError:
+            raise  # the bot's own database (the verification throttle) failed: the pipeline answers "retry"
         except Exception:
             remember_from(run.state)  # what this turn collected, before its traceback is written
             log.exception("dialogue failure; handing off")

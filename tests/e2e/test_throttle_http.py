@@ -112,3 +112,25 @@ async def test_wrong_reference_and_wrong_name_read_the_same(bot: Bot):
     wrong_name = await bot.attempt(ref, "Nobody", address="198.51.100.50")
     wrong_ref = await bot.attempt("ZZ9Z99", "Nobody", address="198.51.100.51")
     assert wrong_name == wrong_ref and NOT_FOUND in wrong_ref
+
+
+async def test_a_throttle_the_database_cannot_answer_means_retry_not_a_handoff(bot: Bot, monkeypatch):
+    """Fail closed, and retryably: no verification without the throttle, and a 503 that passes (not a handoff)."""
+    from bot.errors import StoreError
+    from bot.store.throttle import VerificationThrottle
+
+    [(ref, name)] = await bookings(bot, 1)
+
+    async def down(*_a: Any, **_kw: Any) -> Any:
+        raise StoreError("database error: connection refused")
+
+    transport = httpx.ASGITransport(app=bot.app, client=("198.51.100.90", 4000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://bot") as c:
+        for text in ("cancel my booking", ref):
+            assert (await c.post("/webhooks/rest/webhook", json={"sender": "s1", "message": text})).status_code == 200
+        monkeypatch.setattr(VerificationThrottle, "locked", down)
+        r = await c.post("/webhooks/rest/webhook", json={"sender": "s1", "message": name, "message_id": "m3"})
+        assert r.status_code == 503 and r.headers["retry-after"]
+        monkeypatch.undo()
+        r = await c.post("/webhooks/rest/webhook", json={"sender": "s1", "message": name, "message_id": "m3"})
+        assert r.status_code == 200 and f"found your booking {ref}" in r.json()[0]["text"]
