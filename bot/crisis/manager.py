@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.crisis.params import ParameterError, resolve
@@ -365,13 +365,20 @@ class CrisisManager:
             sent_where.setdefault(t.channel, []).append(t.language)
         if ending and pb.policy.changes_unavailable:
             rows += await self._resume_rows(conn, crisis_id, texts, now)
+        # what is still waiting of an earlier update is stale now (a backlogged chat gets the news, not history);
+        # with the end, so are personal notices not yet sent
+        stale = [OUTBOX.c.dedupe_key.like(f"crisis:{crisis_id}:u%")]
+        if ending:
+            stale.append(OUTBOX.c.dedupe_key.like(f"crisis:{crisis_id}:n:%"))
+        cancelled = (await conn.execute(update(OUTBOX).where(or_(*stale), OUTBOX.c.status == "pending").values(
+            status="cancelled", last_error=f"superseded by crisis update {seq}"))).rowcount or 0
         written = await insert_outbox(conn, rows)
         for ch in self.channels:
             if ch.name in PULL_CHANNELS:
                 sent_where[ch.name] = list(self.languages)
         await self._audit(conn, approver or upd.author, "crisis_published", {
             "crisis": crisis_id, "seq": seq, "kind": upd.kind, "stage": upd.stage, "author": upd.author,
-            "approved_by": approver, "outbox_rows": written, "sent_to": sent_where,
+            "approved_by": approver, "outbox_rows": written, "cancelled_stale": cancelled, "sent_to": sent_where,
             "next_update_at": _iso(nxt)}, now)
         log.info("crisis_published", crisis=crisis_id, seq=seq, kind=upd.kind, outbox_rows=written)
 
@@ -532,7 +539,10 @@ class CrisisManager:
         for key, channel, status in rows:
             lang = key.split(":")[4]
             cell = broadcasts.setdefault(channel, {}).setdefault(lang, {"sent": 0, "pending": 0, "failed": 0})
-            cell["sent" if status == "sent" else "failed" if status == "failed" else "pending"] += 1
+            if status == "cancelled":
+                cell["cancelled"] = cell.get("cancelled", 0) + 1
+            else:
+                cell["sent" if status == "sent" else "failed" if status == "failed" else "pending"] += 1
         published = [u for u in updates if u.status == "published"]
         for ch in PULL_CHANNELS:
             if any(x.name == ch for x in self.channels):

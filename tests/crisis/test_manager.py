@@ -61,6 +61,8 @@ async def test_each_playbook_starts_broadcasts_and_ends(seeded, playbooks, playb
     end = [r for r in await _outbox(seeded) if r.payload["update_kind"] == "end"]
     assert len(end) == 3 * len(langs)
     assert all(r.payload["stage"] == "resolved" for r in end)
+    # the start's rows no platform took yet are stale once the end is out: cancelled, not sent late
+    assert {r.status for r in await _outbox(seeded) if r.payload["update_kind"] == "start"} == {"cancelled"}
     assert ("staff:alice", "crisis_started") in await _audit(seeded)
     assert ("staff:bob", "crisis_published") in await _audit(seeded)
 
