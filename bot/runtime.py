@@ -151,9 +151,12 @@ class Runtime:
         )
         self.crisis = self._crisis_mode()
         self.pipeline.crisis = self.crisis
-        await self.pipeline.recover()
         if self.serving:
+            # the recovery service (bot/services/recovery.py) processes, now and while we run, what a dead
+            # process stored and never answered
             await self._start_serving()
+        else:
+            await self.pipeline.recover()
         log.info("runtime_started", database=safe_url(s.database_url), nlu=s.nlu_backend,
                  channels=sorted(self.channels))
 

@@ -1,7 +1,7 @@
 """crisis playbooks
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0004
 Create Date: 2026-12-07 14:21:57.706039
 """
 from alembic import op
@@ -10,7 +10,7 @@ import bot.store.db
 
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
