@@ -23,4 +23,9 @@ def build_services(rt: Runtime) -> list[Service]:
         from bot.services.crisis import CrisisScheduler
 
         services.append(CrisisScheduler(crisis.manager, interval=s.crisis_tick_seconds))
+    from bot.channels.slack import socket_service
+
+    slack = socket_service(rt.channels)
+    if slack is not None:
+        services.append(slack)
     return services
