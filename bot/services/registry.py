@@ -18,6 +18,11 @@ def build_services(rt: Runtime) -> list[Service]:
         OutboxDispatcher(rt.store, rt.channels, idle_seconds=s.outbox_idle_seconds),
         RecoveryService(rt.pipeline),  # every process: stored-but-unanswered messages, lease heartbeat
     ]
+    crisis = getattr(rt, "crisis", None)
+    if crisis is not None:
+        from bot.services.crisis import CrisisScheduler
+
+        services.append(CrisisScheduler(crisis.manager, interval=s.crisis_tick_seconds))
     from bot.channels.slack import socket_service
 
     slack = socket_service(rt.channels)
