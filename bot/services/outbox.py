@@ -5,14 +5,21 @@ dispatcher serves the channels that push (Telegram, Slack, X, e-mail ...). It is
 dispatcher per deployment (the leader process), so a platform's rate limits hold for the whole deployment.
 
 Within one batch, rows are grouped by recipient and each group is sent in order, concurrently with the other
-groups; the channel's overall rate and the per-recipient rate are token buckets. When a row of a recipient fails,
-that recipient's later rows in the batch are put back untouched, so a retry never overtakes.
+groups; the channel's overall rate and the per-recipient rate are token buckets, taken once per API call (a message
+split into parts waits for them before every part: ``Channel.pace``). When a row of a recipient fails, that
+recipient's later rows in the batch are put back untouched, so a retry never overtakes.
+
+Failures: ``RateLimited`` (429) -> again after ``retry_after`` seconds, not earlier, without using up an attempt;
+``ChannelError`` (5xx, network) -> exponential backoff, ``failed`` after ``max_attempts``; ``Undeliverable`` (the
+passenger blocked the bot, the chat is gone) -> ``failed`` at once. A message that failed half-way through its parts
+goes on from the first part not delivered.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import time
 import uuid
@@ -24,7 +31,7 @@ import structlog
 
 from bot import metrics
 from bot.channels.base import Channel
-from bot.errors import ChannelError, RateLimited, StoreError
+from bot.errors import ChannelError, RateLimited, StoreError, Undeliverable
 from bot.messages import OutboundMessage
 from bot.services.base import Service
 from bot.store.repo import OutboxRow, Store
@@ -70,9 +77,19 @@ class OutboxDispatcher(Service):
         self.channels = {n: c for n, c in channels.items() if not c.capabilities.inline_replies}
         self.batch, self.idle, self.max_attempts, self.claim_seconds = batch, idle_seconds, max_attempts, claim_seconds
         self.worker = f"outbox-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        self.buckets = {n: TokenBucket(c.capabilities.rate_per_second) for n, c in self.channels.items()}
+        # smooth (burst 1): "30 a second" then holds in every one-second window, not 30 at once plus 30 more
+        self.buckets = {n: TokenBucket(c.capabilities.rate_per_second, burst=1.0) for n, c in self.channels.items()}
         self._recipient_buckets: OrderedDict[tuple[str, str], TokenBucket] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
+        for n, c in self.channels.items():
+            c.pace = functools.partial(self.pace, n)
+
+    async def pace(self, channel: str, recipient: str) -> None:
+        """Wait until one more API call to ``recipient`` on ``channel`` is within the platform's rate limits."""
+        recipient_bucket = self._recipient_bucket(channel, recipient)
+        if recipient_bucket is not None:
+            await recipient_bucket.take()
+        await self.buckets[channel].take()
 
     async def start(self) -> None:
         if self.channels and self._task is None:
@@ -127,22 +144,26 @@ class OutboxDispatcher(Service):
     async def _send_one(self, row: OutboxRow) -> bool:
         channel = self.channels[row.channel]
         msg = OutboundMessage.from_row(row)
-        recipient_bucket = self._recipient_bucket(row.channel, row.recipient_id)
-        if recipient_bucket is not None:
-            await recipient_bucket.take()
-        await self.buckets[row.channel].take()
+        await self.pace(row.channel, row.recipient_id)
         try:
             platform_id = await channel.send(msg)
         except RateLimited as exc:
             metrics.OUTBOX_RETRIES.labels(row.channel).inc()
             # a 429 is the platform pacing us, not a failure of the message: it does not use up an attempt
-            await self.store.retry_outbox(row.id, str(exc), exc.retry_after, self.max_attempts + row.attempts + 1)
+            await self.store.retry_outbox(row.id, str(exc), exc.retry_after, self.max_attempts + row.attempts + 1,
+                                          parts_sent=exc.parts_sent, platform_id=exc.platform_id)
             log.info("outbox_rate_limited", channel=row.channel, retry_after=exc.retry_after)
+            return False
+        except Undeliverable as exc:
+            metrics.OUTBOX_FAILED.labels(row.channel).inc()
+            await self.store.fail_outbox(row.id, str(exc), parts_sent=exc.parts_sent, platform_id=exc.platform_id)
+            log.warning("outbox_undeliverable", channel=row.channel, error=str(exc))
             return False
         except ChannelError as exc:
             metrics.OUTBOX_RETRIES.labels(row.channel).inc()
             delay = min(2 ** row.attempts, 300)
-            await self.store.retry_outbox(row.id, str(exc), delay, self.max_attempts)
+            await self.store.retry_outbox(row.id, str(exc), delay, self.max_attempts,
+                                          parts_sent=exc.parts_sent, platform_id=exc.platform_id)
             log.warning("outbox_send_failed", channel=row.channel, attempt=row.attempts + 1, error=str(exc))
             return False
         except Exception as exc:  # a channel bug: keep the row, try again later, never crash the dispatcher

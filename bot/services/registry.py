@@ -16,4 +16,10 @@ def build_services(rt: Runtime) -> list[Service]:
     services: list[Service] = [
         OutboxDispatcher(rt.store, rt.channels, idle_seconds=s.outbox_idle_seconds),
     ]
+    telegram = rt.channels.get("telegram")
+    if telegram is not None and s.telegram.mode == "polling":
+        from bot.channels.telegram import TelegramChannel, TelegramPoller
+
+        assert isinstance(telegram, TelegramChannel)
+        services.append(TelegramPoller(telegram))
     return services
