@@ -46,17 +46,30 @@ class TokenBucket:
         self.tokens = self.capacity
         self.updated = time.monotonic()
 
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * (self.rate or 0))
+        self.updated = now
+
+    async def ready(self) -> None:
+        """Wait until a token is there, without taking it."""
+        if not self.rate:
+            return
+        while True:
+            self._refill()
+            if self.tokens >= 1:
+                return
+            await asyncio.sleep((1 - self.tokens) / self.rate)
+
     async def take(self) -> None:
         if not self.rate:
             return
         while True:
-            now = time.monotonic()
-            self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-            self.updated = now
+            await self.ready()
+            self._refill()
             if self.tokens >= 1:
                 self.tokens -= 1
                 return
-            await asyncio.sleep((1 - self.tokens) / self.rate)
 
 
 class OutboxDispatcher(Service):
@@ -87,9 +100,15 @@ class OutboxDispatcher(Service):
     async def pace(self, channel: str, recipient: str) -> None:
         """Wait until one more API call to ``recipient`` on ``channel`` is within the platform's rate limits."""
         recipient_bucket = self._recipient_bucket(channel, recipient)
-        if recipient_bucket is not None:
-            await recipient_bucket.take()
+        if recipient_bucket is None:
+            await self.buckets[channel].take()
+            return
+        # the recipient's token is taken when the call goes out, not before waiting for the channel's: otherwise a
+        # wait for the channel's token shortens the gap between two messages to one chat below the platform's limit
+        # (one recipient's messages are sent one after the other, so nobody else takes its token meanwhile)
+        await recipient_bucket.ready()
         await self.buckets[channel].take()
+        await recipient_bucket.take()
 
     async def start(self) -> None:
         if self.channels and self._task is None:

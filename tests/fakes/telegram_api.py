@@ -52,6 +52,7 @@ class FakeTelegramApi(FakeApiServer):
         self.token = token
         self.enforce_limits, self.per_chat, self.overall = enforce_limits, per_chat, overall
         self.limit_violations = 0
+        self.violations: collections.Counter[str] = collections.Counter()  # "per_chat" / "overall"
         self.blocked: set[str] = set()
         self.webhook_url = ""
         self.webhook_secret: str | None = None
@@ -197,10 +198,12 @@ class FakeTelegramApi(FakeApiServer):
         slack = 0.05  # the network's jitter between the sender's clock and ours
         last = self._last_to_chat.get(chat_id)
         if last is not None and now - last < 1.0 / self.per_chat - slack:
+            self.violations["per_chat"] += 1
             return 1
-        while self._recent and now - self._recent[0] >= 1.0:
+        while self._recent and now - self._recent[0] >= 1.0 - slack:
             self._recent.popleft()
         if len(self._recent) >= self.overall + 1:
+            self.violations["overall"] += 1
             return 1
         self._last_to_chat[chat_id] = now
         self._recent.append(now)
