@@ -28,4 +28,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/pipeline.py
 
 clean:
-	rm -rf $(VENV) .crisisbot-cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .crisisbot-cache .pytest_cache .ruff_cache .mypy_cache "$${CRISISBOT_CACHE_DIR:-$$HOME/.cache/crisisbot}"

@@ -9,6 +9,11 @@ DUPLICATES = Counter("crisisbot_messages_duplicate_total", "Inbound messages see
 REPLIES = Counter("crisisbot_replies_total", "Replies written to the outbox", ["channel"])
 INTENTS = Counter("crisisbot_intents_total", "Parsed intents", ["intent"])
 HANDOFFS = Counter("crisisbot_handoffs_total", "Conversations handed to a human", ["reason"])
+BOOKING_CHANGES = Counter(
+    "crisisbot_booking_changes_total", "Booking changes executed (rebook, cancel) by outcome (done, replay)",
+    ["change", "channel", "language", "outcome"],
+)
+NLU_FALLBACKS = Counter("crisisbot_nlu_fallbacks_total", "Messages the NLU could not classify", ["language"])
 UNSUPPORTED_LANGUAGE = Counter(
     "crisisbot_unsupported_language_total", "Messages in a language the bot does not speak (flagged)", ["language"]
 )

@@ -220,7 +220,6 @@ class Pipeline:
                 owner, handoff_reason = "queued", result.handoff.reason
                 audit.append({"action": "handoff", "reason": result.handoff.reason,
                               "summary": result.handoff.summary, "priority": result.handoff.priority})
-                metrics.HANDOFFS.labels(result.handoff.reason).inc()
 
         if not detection.supported:
             # answered in English; flagged so that a colleague who speaks the language can pick it up
@@ -247,10 +246,28 @@ class Pipeline:
         )
         metrics.REPLIES.labels(conv.channel).inc(len(outbound))
         metrics.INTENTS.labels(parse.intent.name).inc()
+        self._report(conv, language, parse, audit)
         out_rows = [r for r in rows if r.channel == conv.channel and r.recipient_id == conv.sender_id]
         return ReceiveResult(
             conv.id, inbound_id, False, [OutboundMessage.from_row(r) for r in out_rows], language, parse.intent.name
         )
+
+    @staticmethod
+    def _report(conv: ConversationState, language: str, parse: Parse, audit: list[dict[str, Any]]) -> None:
+        """After the commit: one INFO line and a metric for what an operator must see (no personal data)."""
+        if parse.intent.name == FALLBACK_INTENT:
+            metrics.NLU_FALLBACKS.labels(language).inc()
+        for event in audit:
+            action = event.get("action")
+            if action == "change_executed":
+                outcome = str(event.get("result", "done"))
+                metrics.BOOKING_CHANGES.labels(str(event.get("change")), conv.channel, language, outcome).inc()
+                log.info("booking_changed", change=event.get("change"), outcome=outcome, channel=conv.channel,
+                         language=language, conversation=conv.id[:8])
+            elif action == "handoff":
+                metrics.HANDOFFS.labels(str(event.get("reason"))).inc()
+                log.info("handed_off", reason=event.get("reason"), priority=event.get("priority"),
+                         channel=conv.channel, language=language, conversation=conv.id[:8])
 
     def _detect(self, text: str, conv: ConversationState) -> Detection:
         try:

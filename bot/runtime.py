@@ -11,6 +11,10 @@ Settings, so they see the same data; only ``serve`` (``serving=True``) starts ch
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Self
 
 import structlog
@@ -34,12 +38,28 @@ from bot.store.repo import Store
 log = structlog.get_logger("crisisbot.runtime")
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    u = make_url(normalise_url(url))
+    if not u.drivername.startswith("sqlite") or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database).expanduser().resolve()
+
+
 def safe_url(url: str) -> str:
     return make_url(normalise_url(url)).render_as_string(hide_password=True)
 
 
 async def open_database(settings: Settings, *, migrate: bool = True) -> AsyncEngine:
-    """Connect (one clear error if unreachable) and bring the schema up to date."""
+    """Connect (one clear error if unreachable) and bring the schema up to date.
+
+    A new embedded (SQLite) database is announced with one line on stderr, naming the file, so nobody wonders which
+    database a command used.
+    """
+    new_file = sqlite_file(settings.database_url)
+    if new_file is not None and not new_file.exists():
+        new_file.parent.mkdir(parents=True, exist_ok=True)
+        print(f"crisisbot: creating a new database at {new_file}", file=sys.stderr, flush=True)
     engine = create_engine(settings.database_url, echo=settings.db_echo)
     try:
         async with asyncio.timeout(15):
@@ -55,6 +75,21 @@ async def open_database(settings: Settings, *, migrate: bool = True) -> AsyncEng
 
         await upgrade(engine)
     return engine
+
+
+@contextlib.asynccontextmanager
+async def _notice_if_slow(message: str, after: float = 2.0) -> AsyncIterator[None]:
+    """Say on stderr what we are doing when it takes longer than ``after`` seconds (e.g. training on a first start)."""
+
+    async def notice() -> None:
+        await asyncio.sleep(after)
+        print(message, file=sys.stderr, flush=True)
+
+    task = asyncio.create_task(notice())
+    try:
+        yield
+    finally:
+        task.cancel()
 
 
 class Runtime:
@@ -97,7 +132,8 @@ class Runtime:
 
             self._nlu = build_nlu(s)
         self.nlu = self._nlu
-        await self.nlu.initialize()
+        async with _notice_if_slow("crisisbot: preparing the NLU (the first start trains it, about 20 s) ..."):
+            await self.nlu.initialize()
         if self._detector is None:
             from bot.nlu import build_language_detector
 

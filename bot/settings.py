@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SUPPORTED_LANGUAGES = ("en", "nl", "fr", "de", "es", "it", "pt", "pl", "sv", "da")
+
+
+def default_data_dir() -> Path:
+    """Where the embedded database lives by default: the user's data directory (XDG), whatever the working directory,
+    so that every `crisisbot` command of one user sees the same bot. ``CRISISBOT_DATA_DIR`` moves it."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "crisisbot"
 
 
 def default_content_dir() -> Path:
@@ -80,8 +88,16 @@ class Settings(BaseSettings):
         env_prefix="CRISISBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore", env_nested_delimiter="__"
     )
 
+    @model_validator(mode="after")
+    def _default_database(self) -> Self:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'crisisbot.db'}"
+        return self
+
     # storage
-    database_url: str = "sqlite+aiosqlite:///./crisisbot.db"
+    data_dir: Path = Field(default_factory=default_data_dir)
+    # default: SQLite at <data_dir>/crisisbot.db; production: postgresql://user@host/db
+    database_url: str = ""
     db_echo: bool = False
     seed_demo: bool = True  # seed the demo airline on first start when its tables are empty
     demo_bookings: int = 5000

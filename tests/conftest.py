@@ -13,6 +13,7 @@ import ipaddress
 import os
 import shutil
 import socket
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -25,6 +26,8 @@ PG_ENV = "CRISISBOT_TEST_DATABASE_URL"
 for _key in list(os.environ):
     if _key.startswith("CRISISBOT_") and _key != PG_ENV:
         del os.environ[_key]
+# ... nor write into the developer's own data directory (the default database lives there)
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="crisisbot-test-data-")
 
 
 _real_connect = socket.socket.connect

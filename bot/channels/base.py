@@ -183,7 +183,9 @@ class Channel(AsyncResource):
         text = msg.text
         buttons = msg.buttons
         if buttons and not self.capabilities.buttons:
-            text = f"{text}\n{numbered_list(buttons)}" if text else numbered_list(buttons)
+            if not all(b["title"] == str(i) for i, b in enumerate(buttons, 1)):
+                # numbered choices ("1", "2", "3") are listed in the text already: "1. 1" would say nothing
+                text = f"{text}\n{numbered_list(buttons)}" if text else numbered_list(buttons)
             buttons = ()
         return Rendered(split_text(text, self.capabilities.max_length, type(self).measure), buttons)
 

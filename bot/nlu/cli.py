@@ -17,7 +17,10 @@ def parse(
     lang: str | None = typer.Option(None, "--lang", help="Language of every message (default: detect per message)."),
     context: str | None = typer.Option(None, "--context", help='JSON parse context, e.g. {"expecting": "option"}.'),
 ) -> None:
-    """Read one message per line on stdin; write one JSON parse per line (Rasa's shape plus language)."""
+    """Read one message per line on stdin; write one JSON parse per line (Rasa's shape plus language).
+
+    Each line is parsed on its own, as the first message of a conversation would be.
+    """
     from bot.errors import CrisisbotError
     from bot.nlu import build_language_detector, build_nlu
     from bot.settings import get_settings
@@ -39,14 +42,13 @@ def parse(
         detector = build_language_detector(settings) if lang is None else None
         try:
             await backend.initialize()
-            current: str | None = None
             for raw in sys.stdin:
                 text = raw.rstrip("\n").rstrip("\r")
                 language, supported = lang, True
                 if detector is not None:
-                    det = detector.detect(text, current)
+                    # every line is a message of its own: no language carries over from the line before
+                    det = detector.detect(text, None)
                     language, supported = det.language, det.supported
-                    current = det.language if det.supported else current
                 assert language is not None
                 result = await backend.parse(text, language, context={**ctx, "language_supported": supported})
                 sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")

@@ -190,6 +190,7 @@ async def test_a_restart_mid_conversation_continues(db_url: str, nlu: EmbeddedBa
 def test_demo_cli_lists_bookings_to_try(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRISISBOT_")}
     env["CRISISBOT_DEMO_BOOKINGS"] = "300"
+    env["CRISISBOT_DATA_DIR"] = str(tmp_path)
     r = subprocess.run([sys.executable, "-m", "bot.cli", "demo", "bookings", "--limit", "3"], cwd=tmp_path, env=env,
                        capture_output=True, text=True, timeout=120, check=False)
     assert r.returncode == 0, r.stderr

@@ -32,6 +32,7 @@ async def test_console_conversation_persists_between_sessions(engine):
 
 def run_cli(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CRISISBOT_")}
+    clean["CRISISBOT_DATA_DIR"] = str(tmp_path)
     return subprocess.run(CLI + args, cwd=tmp_path, env={**clean, **env}, capture_output=True, text=True, timeout=60,
                           check=False)
 
@@ -48,14 +49,27 @@ def test_invalid_setting_is_named(tmp_path: Path):
     assert r.returncode == 2 and "CRISISBOT_LEASE_SECONDS" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_db_upgrade_creates_the_embedded_database_in_the_working_directory(tmp_path: Path):
-    r = run_cli(["db", "upgrade"], tmp_path)
+def test_every_command_uses_the_users_database_and_says_when_it_creates_one(tmp_path: Path):
+    data, here, there = tmp_path / "data", tmp_path / "here", tmp_path / "there"
+    here.mkdir()
+    there.mkdir()
+    r = run_cli(["db", "upgrade"], here, CRISISBOT_DATA_DIR=str(data))
     assert r.returncode == 0, r.stderr
-    assert (tmp_path / "crisisbot.db").exists()
+    assert r.stderr.count("crisisbot: creating a new database at") == 1 and str(data / "crisisbot.db") in r.stderr
+    assert (data / "crisisbot.db").exists() and not (here / "crisisbot.db").exists()
     from bot.store.migrate import head_revision
 
-    again = run_cli(["db", "current"], tmp_path)
+    again = run_cli(["db", "current"], there, CRISISBOT_DATA_DIR=str(data))  # another folder: the same database
     assert again.stdout.startswith(f"current: {head_revision()};")
+    assert "creating" not in again.stderr and not (there / "crisisbot.db").exists()
+
+
+def test_flags_show_as_flags_in_help(tmp_path: Path):
+    r = run_cli(["demo", "bookings", "--help"], tmp_path)
+    assert r.returncode == 0
+    assert "<bool>" not in r.stdout and "--json" in r.stdout
+    serve = run_cli(["serve", "--help"], tmp_path)
+    assert "127.0.0.1" in serve.stdout and "8080" in serve.stdout
 
 
 def test_bad_flag_is_a_usage_error(tmp_path: Path):

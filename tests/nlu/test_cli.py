@@ -31,7 +31,9 @@ def test_parse_writes_one_json_line_per_message(nlu_settings, trained, monkeypat
     assert (lines[0]["intent"]["name"], lines[0]["language"]) == ("cancel", "en")
     assert (lines[1]["intent"]["name"], lines[1]["language"]) == ("request_human", "nl")
     assert lines[2]["flags"] == ["empty"]
-    assert lines[3]["language"] == "nl"  # too short to tell: stays with the conversation's language
+    # every line stands alone (no conversation): a word too short to tell takes the default language, not the
+    # language of the line before
+    assert lines[3]["language"] == "en"
     assert set(lines[0]) >= {"text", "intent", "intent_ranking", "entities", "language"}
 
 

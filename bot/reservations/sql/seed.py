@@ -247,7 +247,9 @@ def build_demo(*, anchor: dt.date, days: int = 14, bookings: int = 5000) -> Demo
                  {"key": "bookings", "value": str(bookings)}]
     data.airports = [{k: a[k] for k in ("iata", "name", "city", "country", "tz")} for a in info.values()]
     _build_flights(rng, data)
-    _build_bookings(rng, data, bookings)
+    showcase = min(len(SHOWCASE), bookings)
+    _build_bookings(rng, data, bookings - showcase)
+    _add_showcase_bookings(data, showcase)
     _add_background_load(rng, data)
     return data
 
@@ -374,7 +376,7 @@ def _build_bookings(rng: random.Random, data: DemoData, count: int) -> None:
     spoke_weights = [r.per_day + (1 if r.long_haul else 0) for r in ROUTES]
     first_day, last_day = data.anchor - dt.timedelta(days=1), data.anchor + dt.timedelta(days=data.days - 1)
     dates = [first_day + dt.timedelta(days=i) for i in range(data.days + 1)]
-    refs: set[str] = set()
+    refs: set[str] = {b.reference for b in SHOWCASE}
     created_base = dt.datetime.combine(data.anchor, dt.time(0), tzinfo=dt.UTC)
     langs = list(NAMES)
     made = attempts = 0
@@ -465,6 +467,65 @@ def _build_bookings(rng: random.Random, data: DemoData, count: int) -> None:
         if cancelled_by_customer:  # their seats went back on sale
             for f in flights:
                 b.inventory[(f["id"], cabin)]["sold"] -= pax
+
+
+@dataclass(frozen=True, slots=True)
+class Showcase:
+    """A booking that exists in every demo seed, so the README's and the replies' examples work as written."""
+
+    reference: str
+    first_name: str
+    last_name: str
+    destination: str  # (the cancelled one flies wherever the airline cancelled a departure)
+    day_offset: int  # days after the seed date
+    fare: str
+    cancelled_by_airline: bool = False
+
+
+SHOWCASE: tuple[Showcase, ...] = (
+    # the README's walk-through and the example in the bot's own prompts
+    Showcase("X7K2PQ", "Anna", "Jansen", "LHR", 2, "FLEX"),
+    # a flight the airline cancelled: the EU261 choice (rebook free of charge or a full refund)
+    Showcase("CXEU26", "Marie", "Dubois", "CDG", 1, "STANDARD", cancelled_by_airline=True),
+    # a LIGHT fare: no changes unless the airline disrupted the flight
+    Showcase("LGHT7F", "Jonas", "Becker", "FRA", 3, "LIGHT"),
+)
+
+
+def _add_showcase_bookings(data: DemoData, count: int) -> None:
+    b = _Bookings(data)
+    created = dt.datetime.combine(data.anchor, dt.time(0), tzinfo=dt.UTC) - dt.timedelta(days=30)
+    for sc in SHOWCASE[:count]:
+        day = data.anchor + dt.timedelta(days=min(sc.day_offset, data.days - 1))
+        if sc.cancelled_by_airline:  # the first departure from the hub the airline cancelled, from the seed date on
+            candidates = sorted(
+                (f for f in data.flights if f["origin"] == HUB and f["status"] == "cancelled"
+                 and f["local_date"] >= data.anchor and b.free(f, "economy") > 0),
+                key=lambda f: f["scheduled_departure"],
+            )
+        else:
+            candidates = [f for f in b.by_route_date.get((HUB, sc.destination, day), [])
+                          if f["status"] == "scheduled" and b.free(f, "economy") > 0]
+        flight = candidates[0] if candidates else None
+        if flight is None:
+            continue
+        b.inventory[(flight["id"], "economy")]["sold"] += 1
+        changeable, change_fee, refundable, cancel_fee, factor = FARES[sc.fare]
+        km = distance_km(HUB, flight["destination"])
+        total = Decimal(str(round((60 + km * 0.075) * factor))).quantize(Decimal("0.01"))
+        data.bookings.append({
+            "reference": sc.reference, "status": "confirmed", "fare_basis": sc.fare, "changeable": changeable,
+            "change_fee": change_fee, "refundable": refundable, "cancel_fee": cancel_fee, "currency": "EUR",
+            "total_paid": total, "contact_email": f"{_ascii(sc.first_name)}.{_ascii(sc.last_name)}@example.com",
+            "contact_phone": "+31 6 100 0000", "version": 1, "created_at": created, "updated_at": created,
+        })
+        data.passengers.append({"booking_reference": sc.reference, "position": 0, "first_name": sc.first_name,
+                                "last_name": sc.last_name, "last_name_key": name_key(sc.last_name),
+                                "type": "adult", "special_assistance": None})
+        data.segments.append({"booking_reference": sc.reference, "journey": 0, "position": 0,
+                              "flight_id": flight["id"], "cabin": "economy",
+                              "status": "cancelled_by_airline" if flight["status"] == "cancelled" else "confirmed",
+                              "active": True})
 
 
 def _add_background_load(rng: random.Random, data: DemoData) -> None:
