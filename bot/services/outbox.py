@@ -72,6 +72,28 @@ class TokenBucket:
                 return
 
 
+class Pacer:
+    """An even pace for many waiters: each ``take`` reserves the next free slot (``1/rate`` after the previous one)
+    and sleeps until it. A waiter that wakes a little late does not push the later slots back, so the rate is used
+    in full (a capped token bucket loses whatever a late waiter leaves unused); slots missed by more than
+    ``catch_up`` slots are not made up, so a stall never turns into a burst.
+    """
+
+    def __init__(self, rate: float | None, catch_up: float = 0.0) -> None:
+        self.rate = rate
+        self.catch_up = catch_up
+        self.next_slot = 0.0
+
+    async def take(self) -> None:
+        if not self.rate:
+            return
+        now = time.monotonic()
+        slot = max(now - self.catch_up / self.rate, self.next_slot)
+        self.next_slot = slot + 1.0 / self.rate
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
 class OutboxDispatcher(Service):
     name: ClassVar[str] = "outbox"
     singleton: ClassVar[bool] = True
@@ -90,10 +112,11 @@ class OutboxDispatcher(Service):
         self.channels = {n: c for n, c in channels.items() if not c.capabilities.inline_replies}
         self.batch, self.idle, self.max_attempts, self.claim_seconds = batch, idle_seconds, max_attempts, claim_seconds
         self.worker = f"outbox-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        # smooth (burst 1): "30 a second" then holds in every one-second window, not 30 at once plus 30 more
-        self.buckets = {n: TokenBucket(c.capabilities.rate_per_second, burst=1.0) for n, c in self.channels.items()}
+        # an even pace: "30 a second" then holds in every one-second window, not 30 at once plus 30 more
+        self.buckets = {n: Pacer(c.capabilities.rate_per_second) for n, c in self.channels.items()}
         self._recipient_buckets: OrderedDict[tuple[str, str], TokenBucket] = OrderedDict()
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._inflight: dict[str, int] = dict.fromkeys(self.channels, 0)
         for n, c in self.channels.items():
             c.pace = functools.partial(self.pace, n)
 
@@ -111,25 +134,61 @@ class OutboxDispatcher(Service):
         await recipient_bucket.take()
 
     async def start(self) -> None:
-        if self.channels and self._task is None:
-            self._task = asyncio.create_task(self._run(), name="outbox")
+        if self.channels and not self._tasks:
+            self._tasks = [asyncio.create_task(self._run(n), name=f"outbox-{n}") for n in self.channels]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        tasks, self._tasks = self._tasks, []
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await t
+        if tasks:  # what we claimed but did not finish goes back at once (the next leader need not wait for it)
+            with contextlib.suppress(StoreError):
+                await self.store.release_claims(self.worker)
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                n = await self.drain_once()
-            except StoreError:
-                log.exception("outbox_store_error")
-                n = 0
-            if n == 0:
-                await asyncio.sleep(self.idle)
+    def claim_limit(self, channel: str) -> int:
+        """How many rows of a channel to hold at once: no more than it can send well within ``claim_seconds``
+        (a slow platform's rows must not outlive their claim, or they would be claimed and sent again)."""
+        rate = self.channels[channel].capabilities.rate_per_second
+        if not rate:
+            return self.batch
+        return max(1, min(self.batch, int(rate * self.claim_seconds / 4)))
+
+    async def _run(self, channel: str) -> None:
+        """One channel's loop: keeps its pipe full (claims more while the rows in flight run low), so the platform's
+        rate is used without gaps between batches; channels never wait for each other."""
+        inflight: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                limit = self.claim_limit(channel)
+                rows: list[OutboxRow] = []
+                if self._inflight[channel] <= limit // 2:
+                    try:
+                        rows = await self.store.claim_outbox([channel], self.worker, limit - self._inflight[channel],
+                                                             self.claim_seconds)
+                    except StoreError:
+                        log.exception("outbox_store_error")
+                if rows:
+                    self._inflight[channel] += len(rows)  # now, before the task runs: the next round counts them
+                    task = asyncio.create_task(self._send_batch(channel, rows))
+                    inflight.add(task)
+                    task.add_done_callback(inflight.discard)
+                else:
+                    await asyncio.sleep(min(self.idle, 0.05) if self._inflight[channel] else self.idle)
+        finally:
+            for t in list(inflight):
+                t.cancel()
+            await asyncio.gather(*inflight, return_exceptions=True)
+
+    async def _send_batch(self, channel: str, rows: list[OutboxRow]) -> None:
+        try:
+            await self._send_rows(rows)
+        except StoreError:
+            log.exception("outbox_store_error")  # the rows' claims expire; they are sent again then
+        finally:
+            self._inflight[channel] -= len(rows)
 
     def _recipient_bucket(self, channel: str, recipient: str) -> TokenBucket | None:
         rate = self.channels[channel].capabilities.rate_per_recipient
@@ -148,11 +207,14 @@ class OutboxDispatcher(Service):
     async def drain_once(self) -> int:
         """Claim and send one batch; returns how many items were attempted."""
         rows = await self.store.claim_outbox(list(self.channels), self.worker, self.batch, self.claim_seconds)
+        await self._send_rows(rows)
+        return len(rows)
+
+    async def _send_rows(self, rows: list[OutboxRow]) -> None:
         groups: dict[tuple[str, str], list[OutboxRow]] = {}
         for row in rows:
             groups.setdefault((row.channel, row.recipient_id), []).append(row)
         await asyncio.gather(*(self._send_group(g) for g in groups.values()))
-        return len(rows)
 
     async def _send_group(self, rows: list[OutboxRow]) -> None:
         for i, row in enumerate(rows):

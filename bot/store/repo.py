@@ -493,6 +493,15 @@ class Store:
                 .values(status="pending", claimed_by=None, claimed_until=None)
             )
 
+    async def release_claims(self, worker: str) -> None:
+        """Put back every row this worker claimed and did not finish (a clean stop), due at once."""
+        async with self.transaction() as s:
+            await s.execute(
+                update(OUTBOX)
+                .where(OutboxItem.status == "sending", OutboxItem.claimed_by == worker)
+                .values(status="pending", claimed_by=None, claimed_until=None)
+            )
+
     async def retry_outbox(
         self, outbox_id: int, error: str, delay: float, max_attempts: int, *,
         parts_sent: int | None = None, platform_id: str | None = None,
