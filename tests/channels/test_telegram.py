@@ -327,3 +327,13 @@ async def test_a_polling_bot_answers_through_the_outbox(db_url: str, api: FakeTe
         assert [m["text"] for m in api.sent(3201)] == ["[en] turn 1: greet"]
         r = await bot.client.post("/webhooks/telegram", content=json.dumps({"update_id": 1}))
         assert r.status_code == 404  # no webhook in polling mode
+
+
+async def test_a_sticker_is_answered_not_dropped(tbot: TelegramBot):
+    update = tbot.api.message_update(1004, "x")
+    del update["message"]["text"]
+    update["message"]["sticker"] = {"file_id": "f1", "file_unique_id": "u1", "type": "regular", "width": 512,
+                                    "height": 512, "is_animated": False, "is_video": False}
+    assert (await tbot.post(update)).status_code == 200
+    await tbot.settle(1004)
+    assert [m["text"] for m in tbot.api.sent(1004)] == ["[en] turn 1: nlu_fallback"]
