@@ -2,8 +2,9 @@
 
 Routes come from the enabled channels (``Channel.routes()``: REST, web chat, and the platform webhooks); this module
 adds nothing channel-specific. Every error becomes a response here, in one place: input refused by a channel
-(``RequestRejected``: 400 / 401 / 403 / 413), a busy conversation or a database fault (503, retryable), anything else
-(500, logged without personal data).
+(``RequestRejected``: 400 / 401 / 403 / 413), a value the database refuses (400: the same request would fail again),
+a busy conversation or a database fault (503 with Retry-After: they pass), anything else (500, logged without
+personal data). Every response says ``X-Content-Type-Options: nosniff``; pages add their Content-Security-Policy.
 """
 
 from __future__ import annotations
@@ -11,24 +12,26 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.middleware import Middleware
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot import metrics
-from bot.errors import ConcurrencyConflict, RequestRejected, StoreError
+from bot.errors import ConcurrencyConflict, RequestRejected, StoreDataError, StoreError
 from bot.runtime import Runtime
 from bot.settings import Settings
 
 log = structlog.get_logger("crisisbot.app")
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
 async def _rejected(_request: Request, exc: Exception) -> Response:
@@ -37,12 +40,22 @@ async def _rejected(_request: Request, exc: Exception) -> Response:
 
 
 async def _busy(_request: Request, _exc: Exception) -> Response:
-    return _error(503, "this conversation is busy, retry the same request")
+    return _error(503, "this conversation is busy, retry the same request", {"Retry-After": "1"})
+
+
+async def _store_refused(_request: Request, exc: Exception) -> Response:
+    # past the channels' checks: still the request's values, not a fault that passes
+    log.warning("store_refused_value", error=str(exc))
+    return _error(400, "the request contains a value that cannot be stored")
 
 
 async def _store_down(_request: Request, exc: Exception) -> Response:
     log.error("store_error", error=type(exc).__name__)
-    return _error(503, "temporarily unavailable, retry the same request")
+    return _error(503, "temporarily unavailable, retry the same request", {"Retry-After": "5"})
+
+
+async def _gone(_request: Request, _exc: Exception) -> Response:
+    return _error(400, "the client disconnected before the request was complete")
 
 
 async def _unexpected(_request: Request, exc: Exception) -> Response:
@@ -53,9 +66,31 @@ async def _unexpected(_request: Request, exc: Exception) -> Response:
 EXCEPTION_HANDLERS = {
     RequestRejected: _rejected,
     ConcurrencyConflict: _busy,
+    StoreDataError: _store_refused,
     StoreError: _store_down,
+    ClientDisconnect: _gone,
     Exception: _unexpected,
 }
+
+
+class NoSniff:
+    """``X-Content-Type-Options: nosniff`` on every response (a pure ASGI middleware: it does not buffer bodies)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", []) if h[0].lower() != b"x-content-type-options"]
+                message = {**message, "headers": [*headers, (b"x-content-type-options", b"nosniff")]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)
 
 
 def metrics_registry() -> CollectorRegistry | None:
@@ -102,6 +137,7 @@ def create_app(runtime: Runtime, *, on_ready: Callable[[Runtime], None] | None =
     app = Starlette(
         routes=[Route("/healthz", healthz), Route("/metrics", metrics_endpoint)],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        middleware=[Middleware(NoSniff)],
     )
 
     @contextlib.asynccontextmanager

@@ -6,8 +6,9 @@ these, so callers handle one family of errors::
     CrisisbotError
     ├── ConfigurationError        settings or environment are unusable (e.g. database unreachable at start)
     ├── ContentError              a YAML content file is invalid (file, line, field)
-    ├── StoreError                the database failed
-    │   └── ConcurrencyConflict   optimistic version check or lease lost
+    ├── StoreError                the database failed (may pass: retry later)
+    │   ├── ConcurrencyConflict   optimistic version check or lease lost
+    │   └── StoreDataError        the database refused the values themselves (never passes: do not retry)
     ├── ChannelError              a platform could not be reached or refused a message (retried with backoff)
     │   ├── RateLimited           the platform asked us to slow down (retry_after seconds)
     │   └── Undeliverable         the platform refused this message for good (bot blocked, chat gone): not retried
@@ -60,6 +61,10 @@ class StoreError(CrisisbotError):
 
 class ConcurrencyConflict(StoreError):
     """Somebody else changed the row first (optimistic version) or the conversation lease was lost."""
+
+
+class StoreDataError(StoreError):
+    """The database refused the values given (out of range, not storable text): the same input fails again."""
 
 
 class ChannelError(CrisisbotError):

@@ -1,45 +1,29 @@
-"""structlog set-up with personal data redaction: booking codes, names, e-mails and phones never reach logs."""
+"""structlog set-up with personal data redaction: booking codes, names, e-mails and phones never reach logs.
+
+Every record, ours (structlog) or a library's (uvicorn, SQLAlchemy, asyncpg) goes through one formatter, which
+first renders the exception and stack (so tracebacks are masked too) and then passes the whole line through
+``bot.privacy.redact``.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 import sys
+from collections.abc import Mapping, MutableMapping
 from typing import IO, Any
 
 import structlog
 
-SENSITIVE_KEYS = {
-    "text", "message", "reference", "booking_reference", "last_name", "first_name", "name", "email", "phone",
-    "contact", "contact_email", "contact_phone", "sender_name", "display_name", "passengers",
-}
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-PHONE = re.compile(r"(?<![\w+])\+\d{1,3}[\d ()-]{6,}\d|(?<!\w)0\d{1,3}[ -]?\d{6,8}(?!\w)")
-BOOKING_CODE = re.compile(r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6}\b")
-NOT_SCRUBBED = {"event", "timestamp", "level", "logger", "logger_name"}
+from bot.privacy import SENSITIVE_KEYS, fingerprint, redact, scrub
+
+__all__ = ["SENSITIVE_KEYS", "configure_logging", "fingerprint", "redact_event", "scrub"]
+
+NOT_SCRUBBED = frozenset({"timestamp", "level", "logger", "logger_name"})
 
 
-def fingerprint(value: str) -> str:
-    """A short stable hash, so the same value can be followed across log lines without being readable."""
-    return "h:" + hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:10]
-
-
-def scrub(value: str) -> str:
-    value = EMAIL.sub("<email>", value)
-    value = PHONE.sub("<phone>", value)
-    return BOOKING_CODE.sub("<code>", value)
-
-
-def redact(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
-    for key, value in list(event.items()):
-        if key in SENSITIVE_KEYS and value is not None:
-            event[key] = fingerprint(str(value))
-        elif isinstance(value, str) and key not in NOT_SCRUBBED:
-            event[key] = scrub(value)
-    if isinstance(event.get("event"), str):
-        event["event"] = scrub(event["event"])
-    return event
+def redact_event(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> Mapping[str, Any]:
+    """The last step before rendering: runs after the exception and stack have been turned into text."""
+    return redact(dict(event), keep=NOT_SCRUBBED)
 
 
 def configure_logging(level: str = "INFO", json: bool = False, stream: IO[str] | None = None) -> None:
@@ -61,8 +45,9 @@ def configure_logging(level: str = "INFO", json: bool = False, stream: IO[str] |
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            redact,
-            structlog.processors.format_exc_info,
+            structlog.processors.StackInfoRenderer(),
+            structlog.processors.format_exc_info,  # tracebacks become text first ...
+            redact_event,  # ... so that they are redacted with everything else
             structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False),
         ],
     )
@@ -71,8 +56,11 @@ def configure_logging(level: str = "INFO", json: bool = False, stream: IO[str] |
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(lvl)
-    for noisy in ("uvicorn.access", "httpx", "alembic", "sqlalchemy.engine"):
+    # (aiosqlite logs every statement with its parameters at DEBUG: names and codes the redaction cannot tell)
+    for noisy in ("uvicorn.access", "httpx", "httpcore", "alembic", "sqlalchemy.engine", "aiosqlite"):
         logging.getLogger(noisy).setLevel(max(lvl, logging.WARNING))
-    for name in ("uvicorn", "uvicorn.error"):
+    # nothing may log around the redacting handler (SQLAlchemy's echo adds its own stdout handler, for one)
+    for name in ("uvicorn", "uvicorn.error", "sqlalchemy", "sqlalchemy.engine", "sqlalchemy.engine.Engine",
+                 "sqlalchemy.pool", "asyncio"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True

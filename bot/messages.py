@@ -20,6 +20,7 @@ class InboundMessage:
     sender_name: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     inline_reply: bool = False  # the replies travel back in the response to this request (REST, web chat)
+    client_address: str | None = None  # the client's network address (web channels): verification throttling
 
 
 class _OutboxRowLike(Protocol):

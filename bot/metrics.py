@@ -33,3 +33,8 @@ TURN_SECONDS = Histogram(
 LEADER = Gauge(
     "crisisbot_leader", "1 in the process that runs the once-per-deployment services", multiprocess_mode="max"
 )
+AUTH_FAILURES = Counter("crisisbot_auth_failures_total", "Failed booking verifications (wrong reference or name)")
+AUTH_LOCKS = Counter(
+    "crisisbot_auth_locks_total", "Verification locks started (per booking reference or client address)", ["scope"]
+)
+AUTH_REFUSED = Counter("crisisbot_auth_refused_total", "Verifications refused because of a lock", ["scope"])

@@ -21,8 +21,8 @@ from typing import Any, Protocol
 
 import structlog
 
-from bot import metrics
-from bot.dialogue.base import DialogueEngine, Reply, Turn, TurnResult
+from bot import metrics, privacy
+from bot.dialogue.base import CLIENT_ADDRESS, DialogueEngine, Reply, Turn, TurnResult
 from bot.errors import ConcurrencyConflict, CrisisbotError, NLUError, StoreError
 from bot.messages import InboundMessage, OutboundMessage, ReceiveResult
 from bot.nlu.base import FALLBACK_INTENT, IntentPrediction, NLUBackend, Parse
@@ -80,7 +80,10 @@ class Pipeline:
 
     async def receive(self, msg: InboundMessage) -> ReceiveResult:
         started = time.perf_counter()
+        CLIENT_ADDRESS.set(msg.client_address)  # for the dialogue's verification throttle (per client address)
         text = clean_text(msg.text)
+        privacy.forget()  # a new turn: its message is masked wherever it turns up in a log line or audit row
+        privacy.remember(text, msg.sender_name)
         # the in-process lock first (per sender), so that storing the message can take the lease in the same
         # transaction; the message is stored before anything is acknowledged, so nothing is lost if we die here
         async with self._local_lock(msg.channel, msg.sender_id):

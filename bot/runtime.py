@@ -140,8 +140,9 @@ class Runtime:
             self._detector = await asyncio.to_thread(build_language_detector, s)
         if self._dialogue is None:
             from bot.dialogue import build_dialogue
+            from bot.store.throttle import VerificationThrottle
 
-            self._dialogue = build_dialogue(s, self.adapter)
+            self._dialogue = build_dialogue(s, self.adapter, throttle=VerificationThrottle(self.engine, s))
         self.dialogue = self._dialogue
         await self.dialogue.initialize()
         self.pipeline = Pipeline(

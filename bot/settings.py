@@ -127,7 +127,16 @@ class Settings(BaseSettings):
     hub: str = "AMS"
 
     # dialogue
-    max_auth_attempts_per_hour: int = 5
+    max_auth_attempts_per_hour: int = 5  # per conversation
+    # across all senders and channels (bot.store.throttle): failures within the window lock a booking reference, or
+    # a client address of the web channels, for auth_lock_minutes
+    auth_failures_per_reference: int = 10
+    auth_failures_per_address: int = 30
+    auth_window_minutes: float = 60.0
+    auth_lock_minutes: float = 60.0
+    # a failed verification answers no sooner than this, so that a wrong reference and a wrong name take the same
+    # time (the reservation system's lookups differ)
+    auth_failure_min_seconds: float = 0.25
     step_up_otp: bool = False
     group_handoff_size: int = 5
 
@@ -141,6 +150,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
     webhook_secret: SecretStr | None = None  # optional shared secret for the REST webhook (X-Crisisbot-Token)
+    # who may show the web chat page in a frame (CSP frame-ancestors), e.g. "https://www.airline.example"; by default
+    # nobody (no clickjacking)
+    webchat_frame_ancestors: str = "'none'"
     public_url: str | None = None  # where platforms reach this server (for registering webhooks), e.g. https://bot.example
 
     # channels: each is off until its credentials are set

@@ -16,13 +16,14 @@ A channel module under ``bot/channels/`` defines one ``Channel`` subclass that
 from __future__ import annotations
 
 import abc
+import contextlib
 import functools
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from bot.errors import ChannelError
+from bot.errors import ChannelError, PayloadTooLarge
 from bot.lifecycle import AsyncResource
 from bot.messages import OutboundMessage, Receiver
 from bot.settings import Settings
@@ -117,17 +118,49 @@ Endpoint = Callable[["Request"], Awaitable["Response"]]
 Check = Callable[["Request", bytes], "Awaitable[None] | None"]
 
 
-def verified(check: Check) -> Callable[[Endpoint], Endpoint]:
+MAX_WEBHOOK_BODY = 1024 * 1024  # platform webhooks are small; anything bigger is refused before it is read whole
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request's body, refused (PayloadTooLarge: 413) as soon as it is over ``limit`` bytes, without reading the
+    rest into memory. Read again, it is the same bytes (Starlette keeps them)."""
+    cached = getattr(request, "_body", None)
+    if cached is None:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise PayloadTooLarge(f"request body too large: over {limit} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        async with contextlib.aclosing(request.stream()) as stream:
+            async for chunk in stream:
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(f"request body too large: over {limit} bytes")
+                chunks.append(chunk)
+        cached = b"".join(chunks)
+        request._body = cached  # what request.body() returns from now on
+    if len(cached) > limit:
+        raise PayloadTooLarge(f"request body too large: over {limit} bytes")
+    return cached
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address (behind a proxy, uvicorn puts the forwarded one here for --forwarded-allow-ips)."""
+    return request.client.host if request.client else None
+
+
+def verified(check: Check, max_body: int = MAX_WEBHOOK_BODY) -> Callable[[Endpoint], Endpoint]:
     """Request verification as a decorator (slack-bolt style middleware): ``check(request, body)`` runs before the
     endpoint and raises ``bot.errors.Unauthorized`` / ``Forbidden``; bot/app.py maps those to 401 / 403.
 
-    The body is read once here (signatures are computed over the raw bytes); the endpoint can read it again.
+    The body is read once here (signatures are computed over the raw bytes), at most ``max_body`` bytes (413 over
+    it); the endpoint can read it again.
     """
 
     def decorate(endpoint: Endpoint) -> Endpoint:
         @functools.wraps(endpoint)
         async def wrapper(request: Request) -> Response:
-            body = await request.body()
+            body = await read_body(request, max_body)
             outcome = check(request, body)
             if inspect.isawaitable(outcome):
                 await outcome
@@ -138,7 +171,7 @@ def verified(check: Check) -> Callable[[Endpoint], Endpoint]:
     return decorate
 
 
-Pacer = Callable[[str], Awaitable[None]]
+PaceFn = Callable[[str], Awaitable[None]]
 
 
 async def _no_pacing(_recipient: str) -> None:
@@ -153,7 +186,7 @@ class Channel(AsyncResource):
 
     # Set by the outbox dispatcher: waits for the platform's rate limits before one more API call to a recipient.
     # ``deliver`` calls it before every part after the first (the dispatcher paces the first part itself).
-    pace: Pacer = staticmethod(_no_pacing)  # type: ignore[assignment]
+    pace: PaceFn = staticmethod(_no_pacing)  # type: ignore[assignment]
 
     def __init__(self, ctx: ChannelContext) -> None:
         self.ctx = ctx

@@ -5,33 +5,103 @@
 
 Replies to the passenger's own message travel back in the response; messages that arrive later (an agent's reply,
 a broadcast) wait in the outbox until the page polls for them.
+
+Limits, each refused whole with a clear error: the body at most 64 KB and ``text`` at most 10,000 characters (413);
+``session_id`` 8-64 letters, digits, ``-`` or ``_``; ``message_id`` at most 255 characters without control
+characters; ``after`` a whole number from 0 to 2^63-1; no NUL character anywhere (400).
+
+The page is served with a Content-Security-Policy that allows only its own inline script and style (by hash) and
+requests to this server, and with ``X-Content-Type-Options: nosniff``.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from importlib.resources import files
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.channels.base import Capabilities, Channel
+from bot.channels import inputs
+from bot.channels.base import Capabilities, Channel, client_address, read_body
 from bot.errors import BadRequest, ChannelError
 from bot.messages import InboundMessage, OutboundMessage
 
+MAX_BODY = 64 * 1024
+_SESSION = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+EXAMPLE = '{"session_id": "...", "text": "..."}'
 
-class WebchatMessage(BaseModel):
-    model_config = ConfigDict(extra="ignore")
 
-    session_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    text: str = Field(max_length=100_000)
-    message_id: str | None = Field(default=None, max_length=255)
+@dataclass(frozen=True, slots=True)
+class WebchatMessage:
+    session_id: str
+    text: str
+    message_id: str | None = None
+
+
+def session_id(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise BadRequest("session_id is required: 8 to 64 letters, digits, '-' or '_'")
+    if not _SESSION.match(value):
+        raise BadRequest("session_id must be 8 to 64 letters, digits, '-' or '_'")
+    return value
+
+
+def parse_message(body: bytes) -> WebchatMessage:
+    """The page's POST, checked (raises BadRequest, or PayloadTooLarge)."""
+    data = inputs.load_json_object(body, MAX_BODY, EXAMPLE)
+    return WebchatMessage(
+        session_id=session_id(data.get("session_id")),
+        text=inputs.message_text(data.get("text"), "text"),
+        message_id=inputs.identifier(data.get("message_id"), "message_id", required=False),
+    )
+
+
+def parse_poll(params: Mapping[str, str]) -> tuple[str, int]:
+    """The page's poll: (session_id, after)."""
+    return session_id(params.get("session_id")), inputs.cursor(params.get("after"), "after")
 
 
 def page_html() -> str:
-    return files("bot.channels").joinpath("webchat.html").read_text(encoding="utf-8")
+    return _page()[0]
+
+
+def page_headers(frame_ancestors: str = "'none'") -> dict[str, str]:
+    """Security headers for the page: a CSP allowing only the page's own inline script and style and requests to
+    this server, framed only by ``frame_ancestors`` (settings.webchat_frame_ancestors), and nosniff."""
+    ancestors = " ".join(frame_ancestors.replace(";", " ").replace(",", " ").split()) or "'none'"
+    headers = {
+        "Content-Security-Policy": f"{_page()[1]}; frame-ancestors {ancestors}",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
+    if ancestors == "'none'":
+        headers["X-Frame-Options"] = "DENY"  # for browsers without CSP frame-ancestors
+    return headers
+
+
+@lru_cache(maxsize=1)
+def _page() -> tuple[str, str]:
+    html = files("bot.channels").joinpath("webchat.html").read_text(encoding="utf-8")
+
+    def hashes(tag: str) -> str:
+        blocks = re.findall(rf"<{tag}>(.*?)</{tag}>", html, re.S)
+        return " ".join(
+            f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'" for b in blocks
+        ) or "'none'"
+
+    csp = (
+        f"default-src 'none'; script-src {hashes('script')}; style-src {hashes('style')}; connect-src 'self'; "
+        "img-src 'self' data:; base-uri 'none'; form-action 'self'"
+    )
+    return html, csp
 
 
 class WebchatChannel(Channel):
@@ -40,21 +110,14 @@ class WebchatChannel(Channel):
 
     def routes(self) -> list[BaseRoute]:
         async def index(_request: Request) -> Response:
-            return HTMLResponse(page_html())
+            return HTMLResponse(page_html(), headers=page_headers(self.settings.webchat_frame_ancestors))
 
         async def message(request: Request) -> Response:
-            try:
-                data = await request.json()
-            except ValueError as exc:
-                raise BadRequest("body is not valid JSON") from exc
-            return JSONResponse(await self.post(data))
+            body = await read_body(request, MAX_BODY)
+            return JSONResponse(await self.post(body, client_address(request)))
 
         async def poll(request: Request) -> Response:
-            try:
-                after = int(request.query_params.get("after", "0") or 0)
-            except ValueError:
-                raise BadRequest("after must be an integer") from None
-            return JSONResponse(await self.poll(request.query_params.get("session_id", ""), after))
+            return JSONResponse(await self.poll(request.query_params))
 
         return [
             Route("/", index),
@@ -66,22 +129,19 @@ class WebchatChannel(Channel):
         r = self.render(m)
         return {"id": m.outbox_id, "text": "\n\n".join(r.texts), "buttons": list(r.buttons), "kind": m.kind}
 
-    async def post(self, data: Any) -> dict[str, Any]:
-        try:
-            req = WebchatMessage.model_validate(data)
-        except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors())
-            raise BadRequest(f"invalid request: {problems}") from exc
+    async def post(self, body: bytes, client_address: str | None = None) -> dict[str, Any]:
+        """Framework-neutral core of the page's POST: raises BadRequest (PayloadTooLarge) for malformed input."""
+        req = parse_message(body)
         result = await self.receiver.receive(
             InboundMessage(channel=self.name, sender_id=req.session_id, text=req.text, message_id=req.message_id,
-                           inline_reply=True)
+                           inline_reply=True, client_address=client_address)
         )
         return {"messages": [self._payload(m) for m in result.replies], "language": result.language}
 
-    async def poll(self, session_id: str, after: int) -> dict[str, Any]:
-        if not session_id or len(session_id) > 64:
-            raise BadRequest("session_id is required")
-        rows = await self.ctx.store.pending_for_recipient(self.name, session_id, after)
+    async def poll(self, params: Mapping[str, str]) -> dict[str, Any]:
+        """Framework-neutral core of the page's poll (query parameters ``session_id`` and ``after``)."""
+        sid, after = parse_poll(params)
+        rows = await self.ctx.store.pending_for_recipient(self.name, sid, after)
         msgs = [OutboundMessage.from_row(r) for r in rows]
         await self.ctx.store.mark_delivered([m.outbox_id for m in msgs])
         return {"messages": [self._payload(m) for m in msgs]}

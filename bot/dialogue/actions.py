@@ -6,16 +6,21 @@ Everything an action leaves for the replies goes into the frame's slots as JSON-
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from bot import metrics
+from bot.dialogue.base import CLIENT_ADDRESS
 from bot.dialogue.formatting import local, local_today, to_decimal
+from bot.privacy import fingerprint, remember
 from bot.reservations.base import (
     AdapterUnavailable,
     Booking,
@@ -101,11 +106,6 @@ def action(name: str, outcomes: tuple[str, ...], sets: tuple[str, ...] = ()) -> 
     return register
 
 
-def mask(reference: str | None) -> str:
-    ref = reference or ""
-    return ref[:2] + "*" * max(len(ref) - 2, 0)
-
-
 def segment_dict(s: Segment) -> dict[str, Any]:
     return {
         "flight_number": s.flight_number,
@@ -174,7 +174,7 @@ def auth_failures(state: dict[str, Any], now: dt.datetime) -> list[str]:
 @action("check_auth_limit", outcomes=("ok", "locked"))
 async def check_auth_limit(ctx: ActionContext) -> str:
     if len(auth_failures(ctx.state, ctx.now)) >= ctx.settings.max_auth_attempts_per_hour:
-        ctx.event("auth_locked")
+        ctx.event("auth_locked", scope="conversation")
         return "locked"
     return "ok"
 
@@ -185,26 +185,50 @@ async def check_auth_limit(ctx: ActionContext) -> str:
     sets=('booking_reference', 'current_segments', 'disrupted'),
 )
 async def verify_booking(ctx: ActionContext) -> str:
+    """Reference + last name against the reservation system, within three limits on failed attempts: this
+    conversation's, the reference's (whoever asks) and the client address's (web channels); see bot.store.throttle.
+    A wrong reference and a wrong name get the same answer, after the same time (auth_failure_min_seconds)."""
+    started = time.monotonic()
     failures = auth_failures(ctx.state, ctx.now)
     if len(failures) >= ctx.settings.max_auth_attempts_per_hour:
-        ctx.event("auth_locked")
+        ctx.event("auth_locked", scope="conversation")
+        metrics.AUTH_REFUSED.labels("conversation").inc()
         return "locked"
     reference = str(ctx.slots.get("booking_reference") or "").upper()
     last_name = str(ctx.slots.get("last_name") or "").strip()
+    remember(reference, last_name)  # masked in any log line or audit row of this turn
+    throttle = getattr(ctx.run.engine, "throttle", None)
+    address = CLIENT_ADDRESS.get()
+    if throttle is not None:
+        lock = await throttle.locked(reference, address, ctx.now)
+        if lock is not None:
+            ctx.event("auth_refused", scope=lock.scope, reference=fingerprint(reference))
+            metrics.AUTH_REFUSED.labels(lock.scope).inc()
+            return "locked"
     try:
         booking = await ctx.adapter.find_booking(reference, last_name)
     except BookingNotFound:
         failures.append(ctx.now.isoformat())
-        ctx.event("auth_failed", reference=mask(reference))
+        ctx.event("auth_failed", reference=fingerprint(reference))
+        metrics.AUTH_FAILURES.inc()
+        for lock in await throttle.failed(reference, address, ctx.now) if throttle is not None else ():
+            who = {"reference": fingerprint(reference)} if lock.scope == "reference" else {
+                "client_address": fingerprint(address)}
+            ctx.event(f"auth_{lock.scope}_locked", failures=lock.failures, until=lock.until.isoformat(), **who)
+            metrics.AUTH_LOCKS.labels(lock.scope).inc()
+        remaining = float(ctx.settings.auth_failure_min_seconds) - (time.monotonic() - started)
+        if remaining > 0:
+            await asyncio.sleep(remaining)
         if len(failures) >= ctx.settings.max_auth_attempts_per_hour:
-            ctx.event("auth_locked")
+            ctx.event("auth_locked", scope="conversation")
+            metrics.AUTH_LOCKS.labels("conversation").inc()
             return "locked"
         return "not_found"
     ctx.state["verified"] = {"reference": booking.reference, "last_name": last_name, "at": ctx.now.isoformat()}
     ctx.run.booking_cache = booking
     _remember_booking(ctx, booking)
     ctx.slots["booking_reference"] = booking.reference
-    ctx.event("booking_verified", reference=mask(booking.reference))
+    ctx.event("booking_verified", reference=fingerprint(booking.reference))
     return "found"
 
 
@@ -360,7 +384,7 @@ def _record_change(ctx: ActionContext, change: str, reference: str, replay: bool
     ctx.event(
         "change_executed",
         change=change,
-        reference=mask(reference),
+        reference=fingerprint(reference),
         result="replay" if replay else "done",
         flow_id=ctx.frame["id"],
     )
@@ -505,7 +529,7 @@ async def send_otp(ctx: ActionContext) -> str:
     ctx.slots["otp_expires"] = (ctx.now + OTP_TTL).isoformat()
     text = ctx.run.text("otp_email").format(code=code, airline=ctx.settings.airline_name)
     ctx.run.result.side_messages.append(SideMessage(channel="email", recipient=b.contact_email, text=text))
-    ctx.event("otp_sent", reference=mask(b.reference))
+    ctx.event("otp_sent", reference=fingerprint(b.reference))
     return "sent"
 
 

@@ -8,6 +8,7 @@ restart or another process continues where this one stopped.
 from __future__ import annotations
 
 import abc
+import contextvars
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +58,11 @@ class SideMessage:
     channel: str
     recipient: str
     text: str
+
+
+# The network address of the client whose request is being answered (REST, web chat; None elsewhere and for turns
+# run by recovery), for verification throttling per address. The pipeline sets it from InboundMessage.client_address.
+CLIENT_ADDRESS: contextvars.ContextVar[str | None] = contextvars.ContextVar("crisisbot_client_address", default=None)
 
 
 @dataclass(frozen=True, slots=True)

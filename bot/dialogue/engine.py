@@ -51,7 +51,9 @@ from bot.dialogue.loader import (
     SayStep,
     SwitchStep,
 )
+from bot.errors import StoreError
 from bot.nlu.base import FALLBACK_INTENT, Parse
+from bot.privacy import remember, remember_from
 from bot.reservations.base import AdapterUnavailable, Booking, BookingNotFound, ReservationError
 from bot.settings import SUPPORTED_LANGUAGES, Settings
 
@@ -293,6 +295,7 @@ class Run:
             slots.update(f.get("slots") or {})
         ref = slots.get("booking_reference") or verified.get("reference")
         if ref:
+            # for the agent; the audit row that keeps the summary is redacted (bot.privacy)
             parts.append(f"booking={ref}" + ("" if verified.get("reference") == ref else " (not verified)"))
         if slots.get("travel_date"):
             parts.append(f"travel_date={slots['travel_date']}")
@@ -311,14 +314,23 @@ class Run:
         return "; ".join(parts)
 
 
+PERSONAL_ENTITIES = ("booking_reference", "last_name", "email", "phone")
+
+
 class FlowEngine(DialogueEngine):
-    def __init__(self, settings: Settings, adapter: Any, flows: FlowSet) -> None:
+    def __init__(self, settings: Settings, adapter: Any, flows: FlowSet, throttle: Any = None) -> None:
         self.settings = settings
         self.adapter = adapter
         self.flows = flows
+        self.throttle = throttle  # bot.store.throttle.VerificationThrottle (None: per-conversation limit only)
 
     # ================================================================ entry point
     async def handle(self, turn: Turn) -> TurnResult:
+        # the personal data this turn knows of is masked in every log line and audit row written meanwhile (the
+        # pipeline starts the turn's scope: bot.privacy.forget)
+        remember_from(turn.state)
+        remember(*(e.value for e in turn.parse.entities if e.entity in PERSONAL_ENTITIES),
+                 *(e.text for e in turn.parse.entities if e.entity in PERSONAL_ENTITIES))
         state = self._safe_state(turn.state)
         language = turn.language if turn.language in SUPPORTED_LANGUAGES else self.settings.default_language
         if "unsupported_language" in turn.parse.flags:
@@ -329,12 +341,16 @@ class FlowEngine(DialogueEngine):
         except HandedOff:
             pass
         except AdapterUnavailable:
+            remember_from(run.state)
             log.warning("reservation system unavailable; handing off")
             self._handoff(run, "adapter_error", "adapter_error")
         except ReservationError as exc:
             log.warning("reservation error %s; handing off", type(exc).__name__)
             self._handoff(run, "adapter_error", "adapter_error")
+        except StoreError:
+            raise  # the bot's own database (the verification throttle) failed: the pipeline answers "retry"
         except Exception:
+            remember_from(run.state)  # what this turn collected, before its traceback is written
             log.exception("dialogue failure; handing off")
             run.state = self._safe_state(turn.state)  # nothing of this turn's half-done work
             run.result = TurnResult()
@@ -381,6 +397,7 @@ class FlowEngine(DialogueEngine):
 
     def _finish(self, run: Run) -> TurnResult:
         state = run.state
+        remember_from(state)
         state["nlu_context"] = self._nlu_context(run)
         run.result.state = state
         if not run.result.replies:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from typing import Any
 
@@ -67,12 +68,17 @@ def is_sqlite(url_or_engine: str | AsyncEngine) -> bool:
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """An async engine. Bound parameters (passengers' names, codes, messages) are never rendered into SQL error
+    texts or SQL logs (``hide_parameters``); ``echo`` logs statements through the application's redacting logging
+    instead of SQLAlchemy's own stdout handler."""
     url = normalise_url(url)
+    if echo:
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
     if is_sqlite(url):
         path = make_url(url).database
         if path and path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(url, hide_parameters=True, connect_args={"timeout": 30})
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -94,4 +100,4 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             dbapi_conn.isolation_level = None
 
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_recycle=1800)
+    return create_async_engine(url, hide_parameters=True, pool_size=10, max_overflow=20, pool_recycle=1800)

@@ -150,6 +150,22 @@ class ServiceLease(Base):
     acquired_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class AuthThrottle(Base):
+    """Failed booking verifications per booking reference and per client address, across senders and processes.
+
+    ``key`` is ``ref:`` or ``addr:`` and a hash, never the reference or address itself. A key with too many failures
+    in its window is locked until ``locked_until`` (see bot.store.throttle).
+    """
+
+    __tablename__ = "auth_throttle"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 class ChannelCursor(Base):
     """How far a polling channel has read its platform (Telegram's getUpdates offset, X's last seen ids).
 

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.errors import ConcurrencyConflict, StoreError
+from bot.errors import ConcurrencyConflict, StoreDataError, StoreError
+from bot.privacy import redact, scrub
 from bot.store.db import utcnow
 from bot.store.models import AuditLog, Contact, Conversation, Message, OutboxItem, new_id
 
@@ -126,6 +127,19 @@ _OUTBOX_INSERT = insert(OUTBOX).returning(OUTBOX.c.id)
 _AUDIT_INSERT = insert(AUDIT)
 
 
+def _value_refused(error: BaseException | None) -> bool:
+    """A value was refused: by the driver before sending it (a number out of range, text that cannot be encoded),
+    or by PostgreSQL as a data exception (SQLSTATE class 22, e.g. a NUL character in text)."""
+    seen = 0
+    while error is not None and seen < 5:
+        if isinstance(error, (ValueError, OverflowError, UnicodeError)):
+            return True
+        if str(getattr(error, "sqlstate", "") or "").startswith("22"):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
 def _outbox_row(o: Any) -> OutboxRow:
     return OutboxRow(o.id, o.reply_to_id, o.conversation_id, o.channel, o.recipient_id, o.payload, o.status, o.attempts,
                      o.parts_sent or 0, o.platform_message_id)
@@ -144,7 +158,17 @@ class Store:
         except (OperationalError, DBAPIError) as exc:
             if isinstance(exc, IntegrityError):
                 raise
-            raise StoreError(f"database error: {exc.__class__.__name__}: {exc.orig!s}"[:500]) from exc
+            if isinstance(exc, DataError) or _value_refused(exc.orig):
+                # the values themselves are refused (a NUL character, a number out of range): retrying cannot help
+                raise StoreDataError(f"the database refused a value: {type(exc.orig).__name__}") from exc
+            raise StoreError(f"database error: {exc.__class__.__name__}: {scrub(str(exc.orig))}"[:500]) from exc
+        except StatementError as exc:
+            # the driver could not even send a value (an integer too large, text that is not valid Unicode)
+            if isinstance(exc.orig, (OverflowError, UnicodeError)):
+                raise StoreDataError(f"the database cannot take a value: {type(exc.orig).__name__}") from exc
+            raise
+        except (OverflowError, UnicodeError) as exc:  # the same, raised by the driver unwrapped (aiosqlite)
+            raise StoreDataError(f"the database cannot take a value: {type(exc).__name__}") from exc
 
     async def ping(self) -> None:
         async with self.transaction() as s:
@@ -357,7 +381,8 @@ class Store:
                 _AUDIT_INSERT,
                 [
                     {"actor": actor, "action": str(e.get("action", "event")), "conversation_id": conversation_id,
-                     "details": {k: v for k, v in e.items() if k != "action"}, "at": now}
+                     # every audit row passes the same redaction as the logs: no personal data in clear
+                     "details": redact({k: v for k, v in e.items() if k != "action"}), "at": now}
                     for e in audit
                 ],
             )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from bot.dialogue.base import Button, DialogueEngine, HandoffRequest, Reply, Turn, TurnResult
-from bot.nlu.base import IntentPrediction, NLUBackend, Parse
+from bot.errors import NLUError
+from bot.nlu.base import Entity, IntentPrediction, NLUBackend, Parse
 from bot.pipeline import Detection
 
 KEYWORDS = {"rebook": "rebook", "cancel": "cancel", "human": "request_human", "hello": "greet", "boom": "out_of_scope"}
@@ -23,6 +25,24 @@ class KeywordNLU(NLUBackend):
         intent = next((v for k, v in KEYWORDS.items() if k in text.lower()), "nlu_fallback")
         confidence = 0.9 if intent != "nlu_fallback" else 0.0
         return Parse(text=text, language=language, intent=IntentPrediction(intent, confidence))
+
+
+class ScriptNLU(NLUBackend):
+    """For tests of the real flows without a trained model: "cancel my booking" is the cancel intent, a six-character
+    code with a digit is a booking reference, anything else a last name; "nlu-fail ..." makes the backend fail."""
+
+    name = "script"
+
+    async def parse(self, text: str, language: str, *, context: dict[str, Any] | None = None) -> Parse:
+        t = text.strip()
+        if t.startswith("nlu-fail"):
+            raise NLUError(f"the NLU backend could not parse {t!r}")
+        if t == "cancel my booking":
+            return Parse(text, language, IntentPrediction("cancel", 0.99))
+        is_ref = bool(re.fullmatch(r"[A-Za-z0-9]{6}", t)) and any(c.isdigit() for c in t)
+        entity = "booking_reference" if is_ref else "last_name"
+        return Parse(text, language, IntentPrediction("provide_info", 0.99),
+                     entities=(Entity(entity, t.upper() if is_ref else t, 0, len(t), t),))
 
 
 class PrefixDetector:
