@@ -75,7 +75,7 @@ def utf16_length(text: str) -> int:
 
 def _fitting_prefix(text: str, limit: int, measure: Callable[[str], int]) -> int:
     """The largest i such that measure(text[:i]) <= limit (measure grows with i)."""
-    if measure is len:
+    if measure is len or getattr(measure, "__func__", None) is Channel.measure:
         return min(limit, len(text))
     lo, hi = 0, min(len(text), limit)  # a character measures at least 1
     while lo < hi:
@@ -181,8 +181,6 @@ async def _no_pacing(_recipient: str) -> None:
 class Channel(AsyncResource):
     name: ClassVar[str]
     capabilities: ClassVar[Capabilities] = Capabilities()
-    # how the platform counts a message's length (Telegram: UTF-16 code units)
-    measure: ClassVar[Callable[[str], int]] = staticmethod(len)  # type: ignore[assignment]
 
     # Set by the outbox dispatcher: waits for the platform's rate limits before one more API call to a recipient.
     # ``deliver`` calls it before every part after the first (the dispatcher paces the first part itself).
@@ -207,6 +205,10 @@ class Channel(AsyncResource):
         paths = [getattr(r, "path", "") for r in self.routes()]
         return f"{self.name}: {', '.join(p for p in paths if p) or 'on'}"
 
+    def measure(self, text: str) -> int:
+        """How the platform counts a message's length (``max_length``): code points; Telegram counts UTF-16 units."""
+        return len(text)
+
     def broadcast_recipient(self) -> str | None:
         """Where public updates go on this channel (a Telegram channel, a Slack channel, the X timeline), if any."""
         return None
@@ -220,7 +222,7 @@ class Channel(AsyncResource):
                 # numbered choices ("1", "2", "3") are listed in the text already: "1. 1" would say nothing
                 text = f"{text}\n{numbered_list(buttons)}" if text else numbered_list(buttons)
             buttons = ()
-        return Rendered(split_text(text, self.capabilities.max_length, type(self).measure), buttons)
+        return Rendered(split_text(text, self.capabilities.max_length, self.measure), buttons)
 
     async def deliver(
         self,

@@ -114,7 +114,8 @@ class TelegramChannel(Channel):
     capabilities: ClassVar[Capabilities] = Capabilities(
         buttons=True, markup=False, max_length=4096, rate_per_second=30.0, rate_per_recipient=1.0, broadcast=True,
     )
-    measure = staticmethod(utf16_length)
+    def measure(self, text: str) -> int:
+        return utf16_length(text)
 
     def __init__(self, ctx: ChannelContext) -> None:
         super().__init__(ctx)
@@ -218,16 +219,15 @@ class TelegramChannel(Channel):
     async def handle_update(self, update: telegram.Update) -> bool:
         """Hand one update to the pipeline; True when it was a passenger's message (stored and processed)."""
         inbound, callback = await self.to_inbound(update)
-        if inbound is None:
-            return False
-        await self.receiver.receive(inbound)
+        if inbound is not None:
+            await self.receiver.receive(inbound)
         if callback is not None:
             # after the message is stored: stops the button's spinner; cosmetic, so never fatal
             try:
                 await translated(self.bot.answer_callback_query(callback.id))
             except ChannelError as exc:
                 log.info("telegram_callback_not_answered", error=str(exc))
-        return True
+        return inbound is not None
 
     async def to_inbound(
         self, update: telegram.Update
@@ -343,7 +343,7 @@ class TelegramPoller(PeriodicService):
         offset = await cursors.get(self.store, self.cursor)
         updates = await translated(
             bot.get_updates(offset=offset, limit=self.limit,
-                            timeout=self.poll_timeout if wait is None else wait,
+                            timeout=round(self.poll_timeout if wait is None else wait),
                             allowed_updates=list(ALLOWED_UPDATES))
         )
         if not updates:
