@@ -78,6 +78,7 @@ class ReceiveResult:
     replies: list[OutboundMessage]
     language: str | None = None
     intent: str | None = None
+    processed: int = 1  # messages processed for this result (earlier ones of the conversation that waited included)
 
 
 class Receiver(Protocol):

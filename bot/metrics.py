@@ -17,6 +17,9 @@ NLU_FALLBACKS = Counter("crisisbot_nlu_fallbacks_total", "Messages the NLU could
 UNSUPPORTED_LANGUAGE = Counter(
     "crisisbot_unsupported_language_total", "Messages in a language the bot does not speak (flagged)", ["language"]
 )
+RECOVERED = Counter(
+    "crisisbot_messages_recovered_total", "Inbound messages processed by recovery (their process died or gave up)"
+)
 OUTBOX_SENT = Counter("crisisbot_outbox_sent_total", "Outbox items delivered", ["channel"])
 OUTBOX_RETRIES = Counter("crisisbot_outbox_retries_total", "Outbox send attempts that will be retried", ["channel"])
 OUTBOX_FAILED = Counter(

@@ -27,7 +27,7 @@ from bot.errors import ConcurrencyConflict, CrisisbotError, NLUError, StoreError
 from bot.messages import InboundMessage, OutboundMessage, ReceiveResult
 from bot.nlu.base import FALLBACK_INTENT, IntentPrediction, NLUBackend, Parse
 from bot.settings import Settings
-from bot.store.repo import ConversationState, NewOutbound, Store
+from bot.store.repo import ConversationState, NewOutbound, Store, StoredInbound
 
 __all__ = ["InboundMessage", "OutboundMessage", "Pipeline", "ReceiveResult", "clean_text"]
 
@@ -75,6 +75,8 @@ class Pipeline:
         self.worker_id = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._locks: dict[str, asyncio.Lock] = {}
         self._lock_users: dict[str, int] = {}
+        self._held: dict[str, int] = {}  # conversations whose lease this process holds (renewed by the heartbeat)
+        self._released: set[str] = set()  # leases released by a turn's commit (nothing left to release)
 
     # ---- public ---------------------------------------------------------------------------------------------------
 
@@ -101,33 +103,81 @@ class Pipeline:
             if rec.duplicate:
                 metrics.DUPLICATES.labels(msg.channel).inc()
                 if rec.processed:
-                    return await self._replay(rec.conversation_id, rec.message_id)
+                    return await self._replay(rec.conversation_id, rec.message_id, msg)
             async with self._leased(rec.conversation_id, rec.conversation) as conv:
-                if rec.duplicate and await self.store.inbound_status(rec.message_id) != "received":
-                    # the first delivery finished (in another process) while we waited: answer with its replies
-                    await self.store.release_lease(conv.id, self.worker_id)
-                    return await self._replay(rec.conversation_id, rec.message_id)
-                result = await self._turn_with_retry(conv, rec.message_id, text, msg.inline_reply)
+                result = await self._process_received(conv, rec.message_id, msg.inline_reply, rec.waiting)
+                if result is None:
+                    # processed meanwhile (by the sweeper, or another process): answer with its replies
+                    result = await self._replay(rec.conversation_id, rec.message_id, msg)
+            if msg.inline_reply and not result.duplicate and result.replies:
+                # the replies are marked delivered only now, with the response on its way: a process that dies
+                # before leaves them pending, and they travel with the passenger's next response (or web chat poll).
+                # Replies to earlier messages that no response carried (answered by recovery) go first.
+                taken = await self.store.take_undelivered(
+                    msg.channel, msg.sender_id, up_to_id=max(r.outbox_id for r in result.replies)
+                )
+                replies = {m.outbox_id: m for m in result.replies}  # ours, even if a web chat poll took them
+                for row in taken:
+                    replies.setdefault(row.id, OutboundMessage.from_row(row))
+                result.replies = [replies[i] for i in sorted(replies)]
         metrics.TURN_SECONDS.observe(time.perf_counter() - started)
         return result
 
     async def recover(self, older_than_seconds: float | None = None) -> int:
-        """Process inbound messages a dead process stored but never answered. Returns how many."""
-        age = older_than_seconds if older_than_seconds is not None else self.settings.lease_seconds
+        """Process inbound messages stored but never answered (their process died, or gave up), conversation by
+        conversation in arrival order. Returns how many messages. The recovery service calls this continuously."""
+        age = older_than_seconds if older_than_seconds is not None else self.settings.recovery_grace_seconds
         cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=age)
-        count = 0
-        for m in await self.store.unprocessed_inbound(cutoff):
-            async with self._local_lock(m["channel"], m["sender_id"]), self._leased(m["conversation_id"]) as conv:
-                if await self.store.inbound_status(m["id"]) != "received":
-                    await self.store.release_lease(conv.id, self.worker_id)
-                    continue
-                await self._turn_with_retry(conv, m["id"], m["text"], False)
-                count += 1
+        stalled = await self.store.stalled_conversations(cutoff)
+        if not stalled:
+            return 0
+        sem = asyncio.Semaphore(self.settings.recovery_concurrency)
+
+        async def one(c: dict[str, Any]) -> int:
+            async with sem:
+                try:
+                    return await self._recover_conversation(c["conversation_id"], c["channel"], c["sender_id"])
+                except (ConcurrencyConflict, StoreError) as exc:  # the next sweep tries again
+                    log.warning("recovery_deferred", error=type(exc).__name__)
+                    return 0
+
+        count = sum(await asyncio.gather(*(one(c) for c in stalled)))
         if count:
+            metrics.RECOVERED.inc(count)
             log.info("recovered_unprocessed_messages", count=count)
         return count
 
+    async def renew_leases(self) -> int:
+        """Heartbeat: extend the leases of the conversations this process is working on."""
+        held = list(self._held)
+        return await self.store.renew_leases(held, self.worker_id, self.settings.lease_seconds) if held else 0
+
+    async def _recover_conversation(self, conversation_id: str, channel: str, sender_id: str) -> int:
+        key = f"{channel}\x00{sender_id}"
+        lock = self._locks.get(key)
+        if lock is not None and lock.locked():
+            return 0  # this process is working on it right now
+        async with self._local_lock(channel, sender_id):
+            conv = await self.store.acquire_lease(conversation_id, self.worker_id, self.settings.lease_seconds)
+            if conv is None:
+                return 0  # a live process holds it
+            count = 0
+            async with self._leased(conversation_id, conv) as conv:
+                result = await self._process_received(conv, None, False)
+                count = result.processed if result is not None else 0
+            return count
+
     # ---- serialisation per conversation ---------------------------------------------------------------------------
+
+    def _hold(self, conversation_id: str) -> None:
+        self._held[conversation_id] = self._held.get(conversation_id, 0) + 1
+
+    def _unhold(self, conversation_id: str) -> None:
+        n = self._held.get(conversation_id, 0) - 1
+        if n <= 0:
+            self._held.pop(conversation_id, None)
+        else:
+            self._held[conversation_id] = n
 
     @asynccontextmanager
     async def _local_lock(self, channel: str, sender_id: str) -> AsyncIterator[None]:
@@ -150,7 +200,9 @@ class Pipeline:
     ) -> AsyncIterator[ConversationState]:
         """The conversation's lease across processes (a row in the database), taken unless already held.
 
-        complete_turn releases the lease with the turn's commit; if the turn fails before that, it is released here.
+        The lease is short and renewed by a heartbeat while held (``renew_leases``), so the lease of a process
+        that died is taken over within ``lease_seconds``. complete_turn releases it with the turn's commit; if the
+        turn fails before that, it is released here.
         """
         deadline = time.monotonic() + self.settings.lock_wait_seconds
         delay = 0.005
@@ -161,37 +213,93 @@ class Pipeline:
                     raise ConcurrencyConflict(f"conversation {conversation_id} is busy in another process")
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 0.25)
-        ok = False
+        self._hold(conversation_id)
         try:
             yield conv
-            ok = True
         finally:
-            if not ok:
-                await self.store.release_lease(conversation_id, self.worker_id)
+            self._unhold(conversation_id)
+            if conversation_id in self._released:
+                self._released.discard(conversation_id)  # released with the last turn's commit
+            elif conversation_id not in self._held:
+                try:
+                    await self.store.release_lease(conversation_id, self.worker_id)
+                except StoreError:  # it expires on its own
+                    log.warning("lease_release_failed")
+
+    # ---- turns in arrival order -----------------------------------------------------------------------------------
+
+    async def _process_received(
+        self, conv: ConversationState, up_to: int | None, inline: bool, waiting: list[StoredInbound] | None = None
+    ) -> ReceiveResult | None:
+        """Under the lease: process the conversation's stored, unprocessed messages one turn each, oldest first,
+        up to ``up_to`` (all when None). A message never runs while an earlier one of its conversation waits.
+
+        Returns the last turn's result with the replies of every turn (None when ``up_to`` was processed already).
+        """
+        if waiting is None:  # (read with the insert when the lease was taken then)
+            waiting = await self.store.received_messages(conv.id, up_to)
+        if up_to is not None and (not waiting or waiting[-1].id != up_to):
+            # ours was processed meanwhile; earlier ones may still wait (they are the sweeper's)
+            return None
+        if not waiting:
+            return None
+        replies: list[OutboundMessage] = []
+        result: ReceiveResult | None = None
+        for m in waiting:
+            # the last turn releases the lease with its commit
+            r = await self._turn_with_retry(conv, m, inline, release=m is waiting[-1])
+            if r is None:
+                continue  # processed by another worker meanwhile
+            conv, result = r
+            replies.extend(result.replies)
+        if result is None:
+            return None
+        result.replies = replies
+        result.processed = len(waiting)
+        return result
 
     # ---- one turn -------------------------------------------------------------------------------------------------
 
-    async def _replay(self, conversation_id: str, inbound_id: int) -> ReceiveResult:
-        rows = await self.store.replies_to(inbound_id)
+    async def _replay(self, conversation_id: str, inbound_id: int, msg: InboundMessage | None = None) -> ReceiveResult:
+        rows = await self.store.replies_to(inbound_id, conversation_id)
+        if msg is not None:
+            # never another conversation's replies
+            rows = [r for r in rows if r.channel == msg.channel and r.recipient_id == msg.sender_id]
+            if msg.inline_reply:
+                await self.store.mark_delivered([r.id for r in rows if r.status != "sent"])
         return ReceiveResult(conversation_id, inbound_id, True, [OutboundMessage.from_row(r) for r in rows])
 
     async def _turn_with_retry(
-        self, conv: ConversationState, inbound_id: int, text: str, inline: bool
-    ) -> ReceiveResult:
+        self, conv: ConversationState, m: StoredInbound, inline: bool, release: bool
+    ) -> tuple[ConversationState, ReceiveResult] | None:
         for _attempt in range(3):
             try:
-                return await self._turn(conv, inbound_id, text, inline)
+                return await self._turn(conv, m, inline, release)
             except ConcurrencyConflict:
-                # our lease ran out (a very slow turn) and another worker went first: take it again and redo;
-                # every side effect of a turn is idempotent, so doing it again changes nothing twice
-                again = await self.store.acquire_lease(conv.id, self.worker_id, self.settings.lease_seconds)
-                if again is None:
-                    await asyncio.sleep(0.05)
-                    again = await self.store.load_conversation(conv.id)
+                # our lease ran out (a stalled process) and another worker went on: take it again and redo, unless
+                # the message was processed meanwhile; every side effect of a turn is idempotent, so doing it again
+                # changes nothing twice
+                again = None
+                deadline = time.monotonic() + self.settings.lock_wait_seconds
+                while again is None:
+                    if await self.store.inbound_status(m.id) != "received":
+                        return None
+                    again = await self.store.acquire_lease(conv.id, self.worker_id, self.settings.lease_seconds)
+                    if again is None:
+                        if time.monotonic() > deadline:
+                            raise
+                        await asyncio.sleep(0.05)
                 conv = again
         raise ConcurrencyConflict(f"conversation {conv.id}: could not complete the turn")
 
-    async def _turn(self, conv: ConversationState, inbound_id: int, text: str, inline: bool) -> ReceiveResult:
+    async def _turn(
+        self, conv: ConversationState, m: StoredInbound, inline: bool, release: bool
+    ) -> tuple[ConversationState, ReceiveResult]:
+        inbound_id, text = m.id, m.text
+        privacy.remember(text)  # also for earlier messages processed now, and the recovery sweeper's turns
+        # the message answers the question the conversation stood at when it arrived; if the conversation has moved
+        # on since (another turn completed in between), it must not execute a booking change
+        stale = m.conv_version is None or m.conv_version < conv.version
         detection = self._detect(text, conv)
         context = dict(conv.state.get("nlu_context") or {})
         parse = await self._parse(text, detection, context)
@@ -211,13 +319,13 @@ class Pipeline:
                 state = {**state, "queued_ack_at": dt.datetime.now(dt.UTC).isoformat()}
         else:
             inbound_status = "processed"
-            result = await self._decide(conv, language, text, parse)
+            result = await self._decide(conv, language, text, parse, stale)
             state, replies = result.state, result.replies
             # handoffs and language flags are audited here, once, whatever the engine also reports
             audit.extend(e for e in result.events if e.get("action") not in ("handoff", "flag_language"))
             side = [
-                NewOutbound(channel=m.channel, recipient_id=m.recipient, payload={"text": m.text}, visible=False)
-                for m in result.side_messages
+                NewOutbound(channel=sm.channel, recipient_id=sm.recipient, payload={"text": sm.text}, visible=False)
+                for sm in result.side_messages
             ]
             if result.handoff is not None:
                 owner, handoff_reason = "queued", result.handoff.reason
@@ -230,9 +338,11 @@ class Pipeline:
             audit.append({"action": "flag_language", "reason": "unsupported_language", "detected": detected})
             metrics.UNSUPPORTED_LANGUAGE.labels(detected or "unknown").inc()
         outbound = [
-            NewOutbound(channel=conv.channel, recipient_id=conv.sender_id, payload=r.to_dict(), delivered=inline)
+            # inline replies are marked delivered when the response leaves (receive), not with the turn's commit
+            NewOutbound(channel=conv.channel, recipient_id=conv.sender_id, payload=r.to_dict())
             for r in replies
         ]
+        new_language = language if detection.supported else (conv.language or language)
         rows = await self.store.complete_turn(
             conversation_id=conv.id,
             expected_version=conv.version,
@@ -241,17 +351,22 @@ class Pipeline:
             parse=parse.to_dict(),
             inbound_status=inbound_status,
             state=state,
-            language=language if detection.supported else (conv.language or language),
+            language=new_language,
             owner=owner,
             handoff_reason=handoff_reason,
             outbound=[*outbound, *side],
             audit=audit,
+            release=release,
         )
+        if release:
+            self._released.add(conv.id)
         metrics.REPLIES.labels(conv.channel).inc(len(outbound))
         metrics.INTENTS.labels(parse.intent.name).inc()
         self._report(conv, language, parse, audit)
         out_rows = [r for r in rows if r.channel == conv.channel and r.recipient_id == conv.sender_id]
-        return ReceiveResult(
+        after = ConversationState(conv.id, conv.channel, conv.sender_id, new_language, owner, handoff_reason, state,
+                                  conv.version + 1)
+        return after, ReceiveResult(
             conv.id, inbound_id, False, [OutboundMessage.from_row(r) for r in out_rows], language, parse.intent.name
         )
 
@@ -294,7 +409,9 @@ class Pipeline:
                           (*parse.flags, "unsupported_language"))
         return parse
 
-    async def _decide(self, conv: ConversationState, language: str, text: str, parse: Parse) -> TurnResult:
+    async def _decide(
+        self, conv: ConversationState, language: str, text: str, parse: Parse, stale: bool = False
+    ) -> TurnResult:
         turn = Turn(
             conversation_id=conv.id,
             channel=conv.channel,
@@ -305,6 +422,7 @@ class Pipeline:
             state=conv.state,
             now=dt.datetime.now(dt.UTC),
             owner=conv.owner,
+            stale=stale,
         )
         try:
             return await self.dialogue.handle(turn)

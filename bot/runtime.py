@@ -148,9 +148,12 @@ class Runtime:
         self.pipeline = Pipeline(
             store=self.store, detector=self._detector, nlu=self.nlu, dialogue=self.dialogue, settings=s
         )
-        await self.pipeline.recover()
         if self.serving:
+            # the recovery service (bot/services/recovery.py) processes, now and while we run, what a dead
+            # process stored and never answered
             await self._start_serving()
+        else:
+            await self.pipeline.recover()
         log.info("runtime_started", database=safe_url(s.database_url), nlu=s.nlu_backend,
                  channels=sorted(self.channels))
 

@@ -141,8 +141,15 @@ class Settings(BaseSettings):
     group_handoff_size: int = 5
 
     # pipeline
-    lease_seconds: float = 30.0
+    # a conversation's lease across processes: renewed by a heartbeat every lease_seconds/3 while held, so the
+    # lease of a process that died is taken over within lease_seconds
+    lease_seconds: float = 6.0
     lock_wait_seconds: float = 20.0
+    # the recovery sweeper (every process): every recovery_interval seconds it processes messages stored more than
+    # recovery_grace_seconds ago and never processed whose conversation lease is free or expired
+    recovery_interval: float = 1.0
+    recovery_grace_seconds: float = 2.0
+    recovery_concurrency: int = 8
 
     # web
     host: str = "127.0.0.1"
@@ -153,6 +160,8 @@ class Settings(BaseSettings):
     # who may show the web chat page in a frame (CSP frame-ancestors), e.g. "https://www.airline.example"; by default
     # nobody (no clickjacking)
     webchat_frame_ancestors: str = "'none'"
+    webchat_push_seconds: float = 1.0  # how often an open page's event stream looks for new messages
+    webchat_stream_seconds: float = 300.0  # an event stream ends after this; the browser reconnects by itself
     public_url: str | None = None  # where platforms reach this server (for registering webhooks), e.g. https://bot.example
 
     # channels: each is off until its credentials are set

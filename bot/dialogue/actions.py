@@ -86,6 +86,39 @@ class ActionContext:
 Action = Callable[[ActionContext], Awaitable[str]]
 
 
+class StaleAnswer(Exception):
+    """The message answers a question the conversation has moved past: it must not execute a change."""
+
+
+class Unconfirmed(Exception):
+    """A change about to be executed differs from what the passenger confirmed (or was never confirmed)."""
+
+
+def confirm_terms(state: dict[str, Any], slots: dict[str, Any]) -> dict[str, Any]:
+    """What a confirmation question confirms: the booking, the option or mode, and the money. The confirm step
+    stores it with the question; the passenger's yes binds to it; the change executes only if it still holds."""
+    verified = state.get("verified") or {}
+    terms: dict[str, Any] = {"reference": verified.get("reference") or slots.get("booking_reference")}
+    chosen = slots.get("chosen")
+    if isinstance(chosen, dict):
+        for k in ("option_id", "change_fee", "fare_difference", "currency"):
+            terms[k] = chosen.get(k)
+    for k in ("cancel_mode", "refund_amount", "voucher_amount", "cancel_fee"):
+        if slots.get(k) is not None:
+            terms[k] = slots[k]
+    return terms
+
+
+def require_confirmed(ctx: ActionContext) -> None:
+    """Before a booking change: the message must answer the current question, and the change must be the one the
+    passenger said yes to."""
+    if ctx.run.turn.stale:
+        raise StaleAnswer()
+    confirmed = ctx.frame.get("confirmed")
+    if not confirmed or confirmed != confirm_terms(ctx.state, ctx.slots):
+        raise Unconfirmed()
+
+
 @dataclass(frozen=True)
 class ActionSpec:
     name: str
@@ -397,6 +430,7 @@ async def rebook(ctx: ActionContext) -> str:
     option_id = chosen.get("option_id")
     if not option_id:
         return "not_allowed"
+    require_confirmed(ctx)
     key = ctx.idempotency_key("rebook", option_id)
     try:
         result = await ctx.adapter.rebook(b.reference, option_id, key)
@@ -407,6 +441,7 @@ async def rebook(ctx: ActionContext) -> str:
     except IdempotencyConflict as exc:
         raise AdapterUnavailable("idempotency conflict") from exc
     ctx.run.booking_cache = result.booking
+    ctx.frame.pop("confirmed", None)
     ctx.slots["new_segments"] = [segment_dict(s) for s in result.booking.segments]
     ctx.slots["fee_charged"] = str(result.fee_charged)
     ctx.slots["currency"] = result.currency
@@ -445,6 +480,7 @@ async def cancel_terms(ctx: ActionContext) -> str:
 async def cancel(ctx: ActionContext) -> str:
     b = await ctx.booking()
     mode = ctx.slots.get("cancel_mode") or "refund"
+    require_confirmed(ctx)
     key = ctx.idempotency_key("cancel", mode)
     try:
         result = await ctx.adapter.cancel(b.reference, mode, key)
@@ -453,6 +489,7 @@ async def cancel(ctx: ActionContext) -> str:
     except IdempotencyConflict as exc:
         raise AdapterUnavailable("idempotency conflict") from exc
     ctx.run.booking_cache = result.booking
+    ctx.frame.pop("confirmed", None)
     ctx.slots["refund_amount"] = str(result.refund_amount)
     ctx.slots["voucher_amount"] = str(result.voucher_amount)
     ctx.slots["fee_charged"] = str(result.fee_charged)

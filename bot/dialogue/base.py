@@ -76,6 +76,9 @@ class Turn:
     state: dict[str, Any]  # the conversation's dialogue state as stored (empty dict for a new conversation)
     now: dt.datetime  # aware UTC
     owner: str = "bot"
+    # the message arrived while the conversation stood at an earlier version than the one it is processed at: it
+    # answers an earlier question, so it must not execute a booking change
+    stale: bool = False
 
 
 @dataclass(slots=True)

@@ -33,6 +33,9 @@ from bot.dialogue.actions import (
     ACTIONS,
     CONDITIONS,
     ActionContext,
+    StaleAnswer,
+    Unconfirmed,
+    confirm_terms,
     is_verified,
     options_context,
 )
@@ -274,6 +277,9 @@ class Run:
         elif isinstance(step, ConfirmStep):
             yes, no = self.text("button_yes"), self.text("button_no")
             self.say(step.confirm, frame, buttons=(Button(yes, yes), Button(no, no)))
+            # the question carries what it confirms; a yes binds to exactly this
+            frame["confirming"] = confirm_terms(self.state, frame["slots"])
+            frame["confirm_step"] = frame.get("step")
 
     async def verified_booking(self) -> Booking:
         if self.booking_cache is not None:
@@ -340,6 +346,16 @@ class FlowEngine(DialogueEngine):
             await self._turn(run)
         except HandedOff:
             pass
+        except StaleAnswer:
+            # an answer to a question the conversation has moved past: change nothing, ask the current question
+            log.info("stale answer not executed")
+            run.state = self._safe_state(turn.state)
+            run.result = TurnResult(events=[{"action": "stale_answer_ignored"}])
+            run.booking_cache = None
+            run.say("earlier_question")
+            top = run.top()
+            if top is not None and top.get("awaiting"):
+                run.ask(top)
         except AdapterUnavailable:
             remember_from(run.state)
             log.warning("reservation system unavailable; handing off")
@@ -658,7 +674,18 @@ class FlowEngine(DialogueEngine):
                 else:
                     run.set_index(frame, i + 1)
             elif isinstance(step, ActionStep):
-                outcome = await self._action(run, frame, step.action, step.with_)
+                try:
+                    outcome = await self._action(run, frame, step.action, step.with_)
+                except Unconfirmed:
+                    # a change not (or no longer) confirmed: back to the confirmation before it, ask it
+                    back = self._confirm_before(flow, i, frame.get("confirm_step"))
+                    if back is None:
+                        raise
+                    log.warning("change not confirmed; asking again")
+                    run.set_index(frame, back)
+                    run.ask(frame)
+                    frame["awaiting"] = True
+                    return None
                 targets = step.targets()
                 target = targets.get(outcome, targets.get("*"))
                 if not self._goto(run, frame, target, i):
@@ -698,6 +725,16 @@ class FlowEngine(DialogueEngine):
             elif isinstance(step, EndStep):
                 run.say(step.end, frame)
                 return step.outcome
+
+    @staticmethod
+    def _confirm_before(flow: Flow, index: int, asked: Any = None) -> int | None:
+        """The confirmation to ask again: the one last asked in this frame, else the nearest before ``index``."""
+        if isinstance(asked, str) and asked in flow.ids and isinstance(flow.steps[flow.ids[asked]], ConfirmStep):
+            return flow.ids[asked]
+        for j in range(index - 1, -1, -1):
+            if isinstance(flow.steps[j], ConfirmStep):
+                return j
+        return None
 
     async def _action(self, run: Run, frame: dict[str, Any], name: str, args: dict[str, Any]) -> str:
         spec = ACTIONS[name]
@@ -892,6 +929,15 @@ class FlowEngine(DialogueEngine):
             frame["awaiting"] = False
             i = run.index_of(frame)
             if run.intent == "affirm":
+                terms = confirm_terms(run.state, frame["slots"])
+                if frame.get("confirming") != terms:
+                    # what the question said is not what would now be done (or it was asked before questions
+                    # carried their terms): ask again rather than take the yes for something else
+                    run.ask(frame)
+                    frame["awaiting"] = True
+                    return
+                frame.pop("confirming", None)
+                frame["confirmed"] = terms
                 if not self._goto(run, frame, step.targets().get("*"), i):
                     await self._run(run, ended="done")
                     return

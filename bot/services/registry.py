@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from bot.services.base import Service
 from bot.services.outbox import OutboxDispatcher
+from bot.services.recovery import RecoveryService
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -15,6 +16,7 @@ def build_services(rt: Runtime) -> list[Service]:
     s = rt.settings
     services: list[Service] = [
         OutboxDispatcher(rt.store, rt.channels, idle_seconds=s.outbox_idle_seconds),
+        RecoveryService(rt.pipeline),  # every process: stored-but-unanswered messages, lease heartbeat
     ]
     telegram = rt.channels.get("telegram")
     if telegram is not None and s.telegram.mode == "polling":

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -63,15 +64,21 @@ class Conversation(Base):
 
 
 class Message(Base):
-    """Every inbound message. Its platform id is unique per channel: the dedupe key.
+    """Every inbound message. Its platform id is unique per conversation (one channel and sender): the dedupe key.
+
+    ``conv_version`` is the conversation's version when the message arrived: the question it answers. A message
+    processed after the conversation has moved past that version must not execute a booking change.
 
     Outbound messages live in the outbox (one row each, with their delivery state); the transcript is both.
     """
 
     __tablename__ = "messages"
     __table_args__ = (
-        UniqueConstraint("channel", "direction", "platform_message_id"),
+        UniqueConstraint("conversation_id", "direction", "platform_message_id"),
         Index("ix_messages_conversation_created", "conversation_id", "id"),
+        # what the recovery sweeper scans: the few messages stored but not processed
+        Index("ix_messages_received", "id", postgresql_where=text("status = 'received'"),
+              sqlite_where=text("status = 'received'")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -83,6 +90,7 @@ class Message(Base):
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # inbound: metadata; outbound: buttons etc.
     parse: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # inbound: the NLU parse
     status: Mapped[str] = mapped_column(String(16))  # in: received|processed|ignored; out: queued|sent
+    conv_version: Mapped[int | None] = mapped_column(Integer)  # the conversation's version when it arrived
     author: Mapped[str] = mapped_column(String(64), default="bot")  # out: bot | agent:<id> | broadcast
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -34,12 +34,23 @@ class ConversationState:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredInbound:
+    """An inbound message stored but not yet processed, with the conversation version it arrived at."""
+
+    id: int
+    text: str
+    conv_version: int | None  # None: stored before versions were recorded (treated as an earlier question)
+
+
+@dataclass(frozen=True, slots=True)
 class InboundRecord:
     conversation_id: str
     message_id: int
-    duplicate: bool  # the platform id was seen before
+    duplicate: bool  # the platform id was seen before (from this sender)
     processed: bool  # ... and that message was processed already
     conversation: ConversationState | None = None  # read under the lease, when the lease was taken with the insert
+    # with the lease: the conversation's messages stored and not yet processed up to this one, oldest first
+    waiting: list[StoredInbound] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +94,7 @@ _RECORD = (
     insert(MSG)
     .from_select(
         ["conversation_id", "direction", "channel", "platform_message_id", "text", "payload", "status", "author",
-         "created_at"],
+         "created_at", "conv_version"],
         select(
             CONV.c.id,
             bindparam("b_direction", type_=MSG.c.direction.type),
@@ -94,6 +105,7 @@ _RECORD = (
             bindparam("b_status", type_=MSG.c.status.type),
             bindparam("b_author", type_=MSG.c.author.type),
             bindparam("b_created_at", type_=MSG.c.created_at.type),
+            CONV.c.version,  # the question this message answers: the conversation as it stood when it arrived
         ).where(CONV.c.channel == bindparam("b_channel"), CONV.c.sender_id == bindparam("b_sender_id")),
     )
     .returning(MSG.c.id, MSG.c.conversation_id)
@@ -119,11 +131,18 @@ _COMPLETE = (
 _COMPLETE_AND_RELEASE = _COMPLETE.values(lease_owner=None, lease_until=None)
 _PROCESSED = (
     update(MSG)
-    .where(MSG.c.id == bindparam("b_mid"))
+    .where(MSG.c.id == bindparam("b_mid"), MSG.c.status == "received")
     .values(parse=bindparam("b_parse", type_=MSG.c.parse.type), status=bindparam("b_status"),
             processed_at=bindparam("b_now", type_=MSG.c.processed_at.type))
 )
 _OUTBOX_INSERT = insert(OUTBOX).returning(OUTBOX.c.id)
+_TAKE_UNDELIVERED = (
+    update(OUTBOX)
+    .where(OUTBOX.c.channel == bindparam("b_channel"), OUTBOX.c.recipient_id == bindparam("b_recipient"),
+           OUTBOX.c.id <= bindparam("b_up_to"), OUTBOX.c.status == "pending", OUTBOX.c.visible.is_(True))
+    .values(status="sent", sent_at=bindparam("b_now", type_=OUTBOX.c.sent_at.type), attempts=OUTBOX.c.attempts + 1)
+    .returning(*OUTBOX.c)
+)
 _AUDIT_INSERT = insert(AUDIT)
 
 
@@ -210,7 +229,10 @@ class Store:
                     ).first()
                     if row is not None:
                         conv = await self._take_lease(s, row.conversation_id, lease_owner, lease_seconds, now)
-                        return InboundRecord(row.conversation_id, row.id, False, False, conv)
+                        waiting = None
+                        if conv is not None:
+                            waiting = await self._received(s, row.conversation_id, row.id)
+                        return InboundRecord(row.conversation_id, row.id, False, False, conv, waiting)
                     conv_id = await self._new_conversation(s, channel, sender_id, sender_name, lease_owner,
                                                            lease_seconds)
                     msg_id = (
@@ -218,24 +240,30 @@ class Store:
                             insert(MSG)
                             .values(conversation_id=conv_id, direction="in", channel=channel,
                                     platform_message_id=platform_message_id, text=text, payload=payload,
-                                    status="received", author=author, created_at=now)
+                                    status="received", author=author, created_at=now, conv_version=1)
                             .returning(MSG.c.id)
                         )
                     ).scalar_one()
-                    fresh = None
+                    fresh, waiting = None, None
                     if lease_owner is not None:
                         fresh = ConversationState(conv_id, channel, sender_id, None, "bot", None, {}, 1)
-                    return InboundRecord(conv_id, msg_id, False, False, fresh)
+                        waiting = [StoredInbound(msg_id, text, 1)]
+                    return InboundRecord(conv_id, msg_id, False, False, fresh, waiting)
             except IntegrityError:
-                # a repeat of a platform id, or a concurrent first message of the same sender
+                # a repeat of a platform id by this sender, or a concurrent first message of the same sender.
+                # Platform ids are unique per conversation (channel and sender): two web chat widgets that both
+                # number their messages 1, 2, 3 never see each other's messages.
                 if platform_message_id is not None:
                     async with self.transaction() as s:
                         existing = (
                             await s.execute(
-                                select(Message.id, Message.conversation_id, Message.status).where(
-                                    Message.channel == channel,
-                                    Message.direction == "in",
-                                    Message.platform_message_id == platform_message_id,
+                                select(MSG.c.id, MSG.c.conversation_id, MSG.c.status)
+                                .join(CONV, CONV.c.id == MSG.c.conversation_id)
+                                .where(
+                                    CONV.c.channel == channel,
+                                    CONV.c.sender_id == sender_id,
+                                    MSG.c.direction == "in",
+                                    MSG.c.platform_message_id == platform_message_id,
                                 )
                             )
                         ).first()
@@ -276,19 +304,38 @@ class Store:
         )
         return conv_id
 
-    async def unprocessed_inbound(self, older_than: dt.datetime, limit: int = 500) -> list[dict[str, Any]]:
-        """Inbound messages stored but never processed (a process died mid-turn): to be processed again."""
+    async def stalled_conversations(self, older_than: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:
+        """Conversations with inbound messages stored before ``older_than`` and never processed, whose lease is free
+        or expired (the process that stored them died, or gave up): the recovery sweeper's work, oldest first."""
+        now = utcnow()
         async with self.transaction() as s:
             rows = (
                 await s.execute(
-                    select(MSG.c.id, MSG.c.conversation_id, MSG.c.channel, MSG.c.text, MSG.c.payload, CONV.c.sender_id)
+                    select(MSG.c.conversation_id, CONV.c.channel, CONV.c.sender_id, func.min(MSG.c.id).label("first"))
                     .join(CONV, CONV.c.id == MSG.c.conversation_id)
-                    .where(MSG.c.direction == "in", MSG.c.status == "received", MSG.c.created_at < older_than)
-                    .order_by(MSG.c.id)
+                    .where(MSG.c.status == "received", MSG.c.direction == "in", MSG.c.created_at < older_than,
+                           or_(CONV.c.lease_owner.is_(None), CONV.c.lease_until < now))
+                    .group_by(MSG.c.conversation_id, CONV.c.channel, CONV.c.sender_id)
+                    .order_by(func.min(MSG.c.id))
                     .limit(limit)
                 )
             ).all()
-        return [r._asdict() for r in rows]
+        return [{"conversation_id": r.conversation_id, "channel": r.channel, "sender_id": r.sender_id} for r in rows]
+
+    async def received_messages(self, conversation_id: str, up_to_id: int | None = None) -> list[StoredInbound]:
+        """The conversation's messages stored but not processed, in arrival order (up to ``up_to_id``)."""
+        async with self.transaction() as s:
+            return await self._received(s, conversation_id, up_to_id)
+
+    @staticmethod
+    async def _received(s: AsyncConnection, conversation_id: str, up_to_id: int | None) -> list[StoredInbound]:
+        q = select(MSG.c.id, MSG.c.text, MSG.c.conv_version).where(
+            MSG.c.conversation_id == conversation_id, MSG.c.status == "received", MSG.c.direction == "in"
+        )
+        if up_to_id is not None:
+            q = q.where(MSG.c.id <= up_to_id)
+        rows = (await s.execute(q.order_by(MSG.c.id))).all()
+        return [StoredInbound(r.id, r.text, r.conv_version) for r in rows]
 
     async def inbound_status(self, message_id: int) -> str:
         async with self.transaction() as s:
@@ -307,6 +354,19 @@ class Store:
         """Take the conversation's lease and read it in one statement; None while another worker holds it."""
         async with self.transaction() as s:
             return await self._take_lease(s, conversation_id, owner, seconds, utcnow())
+
+    async def renew_leases(self, conversation_ids: Sequence[str], owner: str, seconds: float) -> int:
+        """The heartbeat: extend the leases this worker holds; a dead worker's leases expire within ``seconds``."""
+        if not conversation_ids:
+            return 0
+        now = utcnow()
+        async with self.transaction() as s:
+            result = await s.execute(
+                update(CONV)
+                .where(CONV.c.id.in_(list(conversation_ids)), CONV.c.lease_owner == owner)
+                .values(lease_until=now + dt.timedelta(seconds=seconds))
+            )
+            return int(result.rowcount or 0)
 
     async def release_lease(self, conversation_id: str, owner: str) -> None:
         async with self.transaction() as s:
@@ -365,9 +425,11 @@ class Store:
             )
             if result.rowcount != 1:
                 raise ConcurrencyConflict(f"conversation {conversation_id} changed or lease lost")
-            await s.execute(
+            done = await s.execute(
                 _PROCESSED, {"b_mid": inbound_id, "b_parse": parse, "b_status": inbound_status, "b_now": now}
             )
+            if done.rowcount != 1:  # processed by another worker meanwhile: this turn's outcome is not stored
+                raise ConcurrencyConflict(f"message {inbound_id} was processed already")
             rows = await self._add_outbound(s, conversation_id, inbound_id, outbound, now)
             await self._add_audit(s, conversation_id, audit, actor, now)
             return rows
@@ -423,17 +485,30 @@ class Store:
             await self._add_audit(s, conversation_id, audit, actor, now)
             return rows
 
-    async def replies_to(self, inbound_id: int) -> list[OutboxRow]:
-        """The replies to one inbound message (a retried request gets the same answer)."""
+    async def replies_to(self, inbound_id: int, conversation_id: str | None = None) -> list[OutboxRow]:
+        """The replies to one inbound message (a retried request gets the same answer).
+
+        With ``conversation_id``, only replies within that conversation: never another conversation's replies.
+        """
+        q = select(OUTBOX).where(OUTBOX.c.reply_to_id == inbound_id, OUTBOX.c.visible.is_(True))
+        if conversation_id is not None:
+            q = q.where(OUTBOX.c.conversation_id == conversation_id)
         async with self.transaction() as s:
-            rows = (
+            rows = (await s.execute(q.order_by(OUTBOX.c.id))).all()
+            return [_outbox_row(r) for r in rows]
+
+    async def take_undelivered(self, channel: str, recipient_id: str, *, up_to_id: int) -> list[OutboxRow]:
+        """For channels whose replies travel in a response: mark delivered the visible replies to this recipient up
+        to ``up_to_id`` still waiting (this request's, and earlier ones no response carried, e.g. answered by
+        recovery while the passenger's request had gone) and return them, oldest first. One statement."""
+        async with self.transaction() as s:
+            taken = (
                 await s.execute(
-                    select(OUTBOX)
-                    .where(OUTBOX.c.reply_to_id == inbound_id, OUTBOX.c.visible.is_(True))
-                    .order_by(OUTBOX.c.id)
+                    _TAKE_UNDELIVERED,
+                    {"b_channel": channel, "b_recipient": recipient_id, "b_up_to": up_to_id, "b_now": utcnow()},
                 )
             ).all()
-            return [_outbox_row(r) for r in rows]
+        return sorted((_outbox_row(r) for r in taken), key=lambda r: r.id)
 
     # ---- outbox ---------------------------------------------------------------------------------------------------
 
@@ -607,7 +682,8 @@ class Store:
             for m in inbound
         ] + [
             {"id": o.id, "direction": "out", "text": o.payload.get("text", ""), "author": o.author,
-             "status": o.status, "parse": None, "at": o.created_at, "reply_to": o.reply_to_id}
+             "status": o.status, "parse": None, "at": o.created_at, "reply_to": o.reply_to_id,
+             "buttons": list(o.payload.get("buttons") or ()), "kind": o.payload.get("kind", "text")}
             for o in outbound
         ]
         items.sort(key=lambda i: (i["at"], i["direction"] == "out", i["id"]))

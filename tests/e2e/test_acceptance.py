@@ -8,6 +8,7 @@ confirmation changes nothing more; a restart mid-conversation continues where it
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -34,13 +35,6 @@ SCRIPTS = {
     "fr": ("je voudrais changer mon vol", "dès que possible", "la première", "oui"),
     "de": ("ich möchte meinen Flug umbuchen", "so bald wie möglich", "die erste", "ja"),
 }
-
-
-@pytest.fixture(scope="session")
-def nlu(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedBackend:
-    backend = EmbeddedBackend(Settings(cache_dir=tmp_path_factory.mktemp("nlu-cache")))
-    backend.load_or_train()
-    return backend
 
 
 class Bot:
@@ -82,8 +76,9 @@ def demo_cli(db_url: str, ref: str) -> dict[str, Any]:
     env["CRISISBOT_DATABASE_URL"] = db_url
     out = subprocess.run(
         [sys.executable, "-m", "bot.cli", "demo", "bookings", "--ref", ref, "--json"],
-        env=env, capture_output=True, text=True, timeout=120, check=True,
+        env=env, capture_output=True, text=True, timeout=120,
     )
+    assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 
 
@@ -117,7 +112,8 @@ async def test_rebook_end_to_end(bot: Bot, db_url: str, language: str):
     assert (await bot.runtime.adapter.get_booking(ref)).version == 2
     assert again  # answered, not silently dropped
 
-    shown = demo_cli(db_url, ref)
+    # in a thread: a blocking call would freeze the event loop mid-transaction (the services' SQLite write lock)
+    shown = await asyncio.to_thread(demo_cli, db_url, ref)
     assert shown["version"] == 2
     assert [s["flight_number"] for s in shown["segments"]] == chosen_flights
 

@@ -1,7 +1,7 @@
 """channel cursors (polling offsets that survive restarts) and outbox delivery progress of split messages
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0004
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import bot.store.db
 
 
 revision = '0008'
-down_revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
