@@ -190,7 +190,7 @@ async def test_5xx_is_retried_with_backoff_and_sent_once(sender: Any, api: FakeT
     await run_until_settled(store, dispatcher)
     calls = api.calls_to("sendMessage")
     assert [c.status for c in calls] == [502, 502, 200]
-    assert calls[2].at - calls[1].at >= calls[1].at - calls[0].at >= 0.9  # 1 s, then 2 s: backing off
+    assert calls[1].at - calls[0].at >= 0.9 and calls[2].at - calls[1].at >= 1.9  # 1 s, then 2 s: backing off
     assert (await row_of(store, oid)).status == "sent"
 
 
@@ -268,8 +268,8 @@ async def test_polling_offset_survives_a_restart(db_url: str, api: FakeTelegramA
     api.push(later)
     rt, channel, poller = await polling_runtime(db_url, api)  # a new process
     assert await poller.poll_once(wait=0) == 1  # only the new update: nothing reprocessed, nothing lost
-    assert await replies_in_outbox(rt.store) == [
-        ("3001", "[en] turn 1: greet"), ("3002", "[en] turn 1: rebook"), ("3001", "[en] turn 2: cancel")]
+    assert sorted(await replies_in_outbox(rt.store)) == [  # (chats are served concurrently: sorted)
+        ("3001", "[en] turn 1: greet"), ("3001", "[en] turn 2: cancel"), ("3002", "[en] turn 1: rebook")]
     assert await poller.poll_once(wait=0) == 0
     await channel.shutdown()
     await rt.stop()
