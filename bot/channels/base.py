@@ -184,7 +184,7 @@ class Channel(AsyncResource):
 
     # Set by the outbox dispatcher: waits for the platform's rate limits before one more API call to a recipient.
     # ``deliver`` calls it before every part after the first (the dispatcher paces the first part itself).
-    pace: PaceFn = staticmethod(_no_pacing)  # type: ignore[assignment]
+    pace: PaceFn = staticmethod(_no_pacing)
 
     def __init__(self, ctx: ChannelContext) -> None:
         self.ctx = ctx

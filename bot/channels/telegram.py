@@ -271,9 +271,10 @@ class TelegramChannel(Channel):
             oid, index = (int(x) for x in data[1:].split(":", 1))
         except ValueError:
             return None
+        from bot.store.db import table_of
         from bot.store.models import OutboxItem
 
-        table = OutboxItem.__table__
+        table = table_of(OutboxItem)
         async with self.ctx.store.transaction() as conn:
             row = (
                 await conn.execute(

@@ -8,11 +8,11 @@ from __future__ import annotations
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.store.db import utcnow
+from bot.store.db import table_of, utcnow
 from bot.store.models import ChannelCursor
 from bot.store.repo import Store
 
-CURSORS = ChannelCursor.__table__
+CURSORS = table_of(ChannelCursor)
 
 
 async def get(store: Store, name: str) -> int | None:
