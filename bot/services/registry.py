@@ -24,4 +24,9 @@ def build_services(rt: Runtime) -> list[Service]:
 
         assert isinstance(telegram, TelegramChannel)
         services.append(TelegramPoller(telegram))
+    from bot.channels.slack import socket_service
+
+    slack = socket_service(rt.channels)
+    if slack is not None:
+        services.append(slack)
     return services
