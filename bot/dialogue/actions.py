@@ -79,6 +79,18 @@ class ActionContext:
         """The verified booking (fetched once per turn). Raises BookingNotFound when none is verified."""
         return await self.run.verified_booking()
 
+    def waiver(self, booking: Booking) -> dict[str, Any]:
+        """The crisis waiver for this booking as adapter keyword arguments (none when no crisis covers it)."""
+        crisis = self.run.turn.crisis
+        found = crisis.waiver_for(booking, self.now) if crisis is not None else None
+        if found is None:
+            return {}
+        active, waiver = found
+        if not self.slots.get("crisis_waiver"):
+            self.slots["crisis_waiver"] = waiver.code
+            self.event("crisis_waiver", crisis=active.id, code=waiver.code, reference=fingerprint(booking.reference))
+        return {"waiver": waiver}
+
     def idempotency_key(self, change: str, detail: str) -> str:
         return f"{self.run.turn.conversation_id}:{self.frame['id']}:{change}:{detail}"
 
@@ -318,7 +330,7 @@ async def check_booking(ctx: ActionContext) -> str:
         partly_flown = len(open_segments) != len(b.segments)
         if len(b.segments) > 2 or b.origin == b.destination or partly_flown:
             return "multi_segment"
-        if not b.fare.changeable and not b.disrupted:
+        if not b.fare.changeable and not b.disrupted and not ctx.waiver(b).get("waiver"):
             return "not_changeable"
     return "ok"
 
@@ -356,8 +368,13 @@ async def search_alternatives(ctx: ActionContext) -> str:
         wishes = SearchWishes(date=None, earliest=ctx.now)
     else:
         wishes = SearchWishes(date=dt.date.fromisoformat(str(value)), date_window_days=1, earliest=ctx.now)
-    found = await ctx.adapter.search_alternatives(b, wishes, limit=12)
+    found = await ctx.adapter.search_alternatives(b, wishes, limit=12, **ctx.waiver(b))
     options = [o for o in found if o.seats_available >= b.party_size]
+    crisis = ctx.run.turn.crisis
+    if crisis is not None:  # never offer a flight that the running crisis cancels too
+        options = [o for o in options if not any(
+            c.scope.matches(s.flight_number, s.origin, s.destination, s.departure)
+            for c in crisis.crises for s in o.segments)]
     if wishes.date is not None:  # the day asked for first, then the days around it; shown in time order
         wanted = wishes.date
 
@@ -433,7 +450,7 @@ async def rebook(ctx: ActionContext) -> str:
     require_confirmed(ctx)
     key = ctx.idempotency_key("rebook", option_id)
     try:
-        result = await ctx.adapter.rebook(b.reference, option_id, key)
+        result = await ctx.adapter.rebook(b.reference, option_id, key, **ctx.waiver(b))
     except NoSeatsAvailable:
         return "no_seats"
     except ChangeNotAllowed:
@@ -466,6 +483,12 @@ async def cancel_terms(ctx: ActionContext) -> str:
         ctx.slots["cancel_mode"] = "eu261_refund"
         ctx.slots["refund_amount"] = str(fare.total_paid)
         return "disrupted"
+    waiver = ctx.waiver(b).get("waiver")
+    if waiver is not None and waiver.refund:  # the crisis policy: a full refund whatever the fare
+        ctx.slots["cancel_mode"] = "refund"
+        ctx.slots["cancel_fee"] = "0"
+        ctx.slots["refund_amount"] = str(fare.total_paid)
+        return "refund"
     if fare.refundable:
         ctx.slots["cancel_mode"] = "fee_refund" if fare.cancel_fee > 0 else "refund"
         ctx.slots["cancel_fee"] = str(fare.cancel_fee)
@@ -483,7 +506,7 @@ async def cancel(ctx: ActionContext) -> str:
     require_confirmed(ctx)
     key = ctx.idempotency_key("cancel", mode)
     try:
-        result = await ctx.adapter.cancel(b.reference, mode, key)
+        result = await ctx.adapter.cancel(b.reference, mode, key, **ctx.waiver(b))
     except ChangeNotAllowed:
         return "not_allowed"
     except IdempotencyConflict as exc:

@@ -474,6 +474,8 @@ class FlowEngine(DialogueEngine):
             self._stop(run)
             return
         top = run.top()
+        if run.turn.crisis is not None and self._crisis_answer(run, top):
+            return
         if top is not None and top.get("awaiting"):
             await self._continue(run)
             return
@@ -481,6 +483,43 @@ class FlowEngine(DialogueEngine):
             await self._run(run)
             return
         await self._idle(run)
+
+    # ================================================================ crisis mode
+    def _crisis_answer(self, run: Run, top: dict[str, Any] | None) -> bool:
+        """Answer a crisis question from the running playbook's FAQ (in the passenger's language)."""
+        crisis = run.turn.crisis
+        awaiting = top is not None and top.get("awaiting")
+        if awaiting and run.intent != "crisis_info" and run.confident:
+            return False  # the passenger answers the flow's question
+        ans = crisis.answer(run.turn.text, run.language, intent=run.intent, confident=run.confident,
+                            now=run.turn.now)
+        if ans is not None:
+            text, crisis_id, faq = ans.text, ans.crisis.id, ans.entry_id
+        elif run.intent == "crisis_info" and run.confident and not awaiting:
+            text, crisis_id, faq = crisis.holding(run.language, run.turn.now), crisis.crises[0].id, None
+        else:
+            return False
+        self._understood(run)
+        buttons = () if awaiting else self._main_choices(run)[:2]
+        run.result.replies.append(Reply(text=text, buttons=buttons, kind="crisis_faq"))
+        run.result.events.append({"action": "crisis_faq", "crisis": crisis_id, "faq": faq,
+                                  "score": round(ans.score, 3) if ans else None})
+        if awaiting:
+            run.ask(top, prefix="back_to_flow")
+        return True
+
+    def _crisis_queue_change(self, run: Run, change: str) -> bool:
+        """While the reservation system is down (an IT outage playbook), take the request and do it when back."""
+        crisis = run.turn.crisis
+        down = crisis.changes_unavailable if crisis is not None else None
+        if down is None:
+            return False
+        text = crisis.faq_text("system_down", run.language, run.turn.now) or crisis.holding(run.language,
+                                                                                             run.turn.now)
+        run.state["crisis_request"] = {"crisis": down.id, "change": change, "at": run.turn.now.isoformat()}
+        run.result.replies.append(Reply(text=text, kind="crisis_faq"))
+        run.result.events.append({"action": "crisis_request_queued", "crisis": down.id, "change": change})
+        return True
 
     def _understood(self, run: Run) -> None:
         run.state["counters"]["misunderstandings"] = 0
@@ -526,6 +565,17 @@ class FlowEngine(DialogueEngine):
             return
         self._understood(run)
         flow_name = self.flows.by_intent.get(intent)
+        queued = state.get("crisis_request")
+        if isinstance(queued, dict) and queued.get("change") in self.flows and not (
+                run.turn.crisis is not None and run.turn.crisis.changes_unavailable):
+            # the reservation system is back: the change asked for during the outage goes first
+            state.pop("crisis_request", None)
+            if flow_name is None or flow_name == queued["change"]:
+                run.result.events.append({"action": "crisis_request_resumed", "change": queued["change"]})
+                await self._start(run, queued["change"])
+                return
+        if flow_name in ("rebook", "cancel") and self._crisis_queue_change(run, flow_name):
+            return
         if flow_name and not self.flows[flow_name].internal:
             await self._start(run, flow_name)
             return

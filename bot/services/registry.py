@@ -24,6 +24,11 @@ def build_services(rt: Runtime) -> list[Service]:
 
         assert isinstance(telegram, TelegramChannel)
         services.append(TelegramPoller(telegram))
+    crisis = getattr(rt, "crisis", None)
+    if crisis is not None:
+        from bot.services.crisis import CrisisScheduler
+
+        services.append(CrisisScheduler(crisis.manager, interval=s.crisis_tick_seconds))
     from bot.channels.slack import socket_service
 
     slack = socket_service(rt.channels)
