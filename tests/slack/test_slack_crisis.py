@@ -76,6 +76,9 @@ async def test_configured_staff_users_are_the_whole_list(db_url: str, api: FakeS
 
 
 async def test_without_crisis_playbooks_staff_are_told_so(desk: SlackBot):
+    r = await desk.command("UANNA", "status")  # the shipped playbooks: crisis mode is there, nothing runs
+    assert r.status_code == 200 and "No crisis is running." in r.json()["text"]
+    desk.runtime.pipeline.crisis = None  # an installation without playbooks
     r = await desk.command("UANNA", "status")
     assert r.status_code == 200 and "not available" in r.json()["text"]
 

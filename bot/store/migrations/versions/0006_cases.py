@@ -1,7 +1,7 @@
 """handoff cases
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0008
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import bot.store.db
 
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
