@@ -69,6 +69,10 @@ INFO_INTENTS = ("greet", "help", "thanks", "crisis_info", "baggage", "refund_sta
 CONTROL_INTENTS = ("rebook", "cancel", "flight_status", "request_human", "stop", "help", "affirm", "deny", "greet",
                    "thanks", "crisis_info", "baggage", "refund_status", "complaint")
 MAX_STEPS_PER_TURN = 200
+# what the bot serves even when the passenger is angry (the first time): asks it can act on, and answers to its own
+# questions; anger with anything else (a complaint, venting, out of scope) is handed to a person
+SERVABLE_WHEN_ANGRY = frozenset({"rebook", "cancel", "flight_status", "crisis_info", "baggage", "refund_status",
+                                 "affirm", "deny", "choose_option", "provide_info", "stop"})
 LAST_CHANGE_TTL = dt.timedelta(hours=1)
 PRIVATE_SLOTS = ("last_name", "otp_code", "otp_hash", "otp_expires", "otp_tries")
 
@@ -452,8 +456,15 @@ class FlowEngine(DialogueEngine):
         if "unsupported_language" in parse.flags:
             run.result.events.append({"action": "flag_language"})
         if "angry" in parse.flags:
-            self._handoff(run, "angry", "handoff_angry", priority=1)
-            return
+            # anger sets priority, it does not hide the ask: an angry passenger who asks for something the bot can
+            # do (a new flight, a cancellation, a status, an answer the flow expects) is served; anger with no
+            # servable ask, or anger again later in the conversation, goes to a person
+            counters = state["counters"]
+            counters["angry"] = int(counters.get("angry") or 0) + 1
+            if counters["angry"] >= 2 or not (run.confident and run.intent in SERVABLE_WHEN_ANGRY):
+                self._handoff(run, "angry", "handoff_angry", priority=1)
+                return
+            run.result.events.append({"action": "angry_served", "intent": run.intent})
         confident = run.confident
         intent = run.intent
         if confident and intent == "request_human":

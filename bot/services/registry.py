@@ -18,4 +18,9 @@ def build_services(rt: Runtime) -> list[Service]:
         OutboxDispatcher(rt.store, rt.channels, idle_seconds=s.outbox_idle_seconds),
         RecoveryService(rt.pipeline),  # every process: stored-but-unanswered messages, lease heartbeat
     ]
+    from bot.channels.slack import socket_service
+
+    slack = socket_service(rt.channels)
+    if slack is not None:
+        services.append(slack)
     return services
