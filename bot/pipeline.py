@@ -336,6 +336,8 @@ class Pipeline:
                 audit.append({"action": "handoff", "reason": result.handoff.reason,
                               "summary": result.handoff.summary, "priority": result.handoff.priority})
 
+        if getattr(detection, "settled", False) and isinstance(state, dict) and not state.get("language_settled"):
+            state = {**state, "language_settled": True}
         if not detection.supported:
             # answered in English; flagged so that a colleague who speaks the language can pick it up
             detected = getattr(detection, "detected", None)
@@ -393,6 +395,11 @@ class Pipeline:
 
     def _detect(self, text: str, conv: ConversationState) -> Detection:
         try:
+            # the language belongs to the conversation: a name, a code or a short answer never changes it
+            in_conversation = getattr(self.detector, "detect_in_conversation", None)
+            if in_conversation is not None:
+                settled = bool(isinstance(conv.state, dict) and conv.state.get("language_settled"))
+                return in_conversation(text, conv.language, settled=settled)
             return self.detector.detect(text, conv.language)
         except Exception:  # a detector bug must not lose the message
             log.exception("language_detection_failed")

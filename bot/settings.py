@@ -34,9 +34,11 @@ class TelegramSettings(BaseModel):
 
     token: SecretStr | None = None
     secret_token: SecretStr | None = None  # checked against X-Telegram-Bot-Api-Secret-Token on the webhook
-    base_url: str = "https://api.telegram.org/bot"  # the Bot API; tests point it at a local fake server
-    mode: Literal["webhook", "polling"] = "webhook"
+    base_url: str = "https://api.telegram.org/bot"  # the Bot API (the token is appended); tests use a local fake
+    mode: Literal["webhook", "polling"] = "webhook"  # webhook: POST /webhooks/telegram; polling: getUpdates
     broadcast_chat_id: str | None = None  # a channel (e.g. @airline_status) for crisis updates
+    poll_timeout: float = 25.0  # long polling: how long one getUpdates waits for updates
+    timeout: float = 10.0  # connect / read / write timeout of one Bot API request
 
 
 class SlackSettings(BaseModel):

@@ -360,10 +360,17 @@ async def check_travel_date(ctx: ActionContext) -> str:
     return "ok"
 
 
-@action("search_alternatives", outcomes=("found", "none"), sets=('options', 'chosen'))
+NEXT_FREE_DAYS = 30  # how far ahead to look for the next free seats when none are free near the wished date
+
+
+@action("search_alternatives", outcomes=("found", "later", "none"), sets=('options', 'chosen', 'next_free_date'))
 async def search_alternatives(ctx: ActionContext) -> str:
+    """Up to three options: on the day asked for first (then the days after it, then the days before it), or as soon
+    as possible. When nothing near the wished date has seats, the next free seats after it ("later")."""
     b = await ctx.booking()
     value = ctx.slots.get("travel_date")
+    ctx.slots.pop("chosen", None)
+    ctx.slots.pop("next_free_date", None)
     if value in (None, "asap"):
         wishes = SearchWishes(date=None, earliest=ctx.now)
     else:
@@ -375,17 +382,35 @@ async def search_alternatives(ctx: ActionContext) -> str:
         options = [o for o in options if not any(
             c.scope.matches(s.flight_number, s.origin, s.destination, s.departure)
             for c in crisis.crises for s in o.segments)]
-    if wishes.date is not None:  # the day asked for first, then the days around it; shown in time order
+    if wishes.date is not None:
         wanted = wishes.date
 
-        def distance(o: RebookOption) -> int:
-            return abs((local(o.departure, o.segments[0].origin).date() - wanted).days)
+        def day(o: RebookOption) -> dt.date:
+            return local(o.departure, o.segments[0].origin).date()
 
-        options = sorted(sorted(options, key=lambda o: (distance(o), o.departure))[:3], key=lambda o: o.departure)
+        # the day asked for first, in time order; then the days after it, then the days before it
+        options.sort(key=lambda o: (day(o) != wanted, day(o) < wanted, o.departure))
     options = options[:3]
+    outcome = "found"
+    if not options:
+        # nothing free near the wished date (or soon): when are the next free seats?
+        start = ctx.now
+        if wishes.date is not None:
+            first_day = wishes.date - dt.timedelta(days=wishes.date_window_days)
+            start = max(ctx.now, dt.datetime.combine(first_day, dt.time(0), tzinfo=local(ctx.now, _origin(ctx)).tzinfo))
+        later = SearchWishes(date=None, earliest=start, horizon_days=NEXT_FREE_DAYS)
+        found = await ctx.adapter.search_alternatives(b, later, limit=12, **ctx.waiver(b))
+        options = [o for o in found if o.seats_available >= b.party_size]
+        if crisis is not None:
+            options = [o for o in options if not any(
+                c.scope.matches(s.flight_number, s.origin, s.destination, s.departure)
+                for c in crisis.crises for s in o.segments)]
+        options = options[:3]
+        if options:
+            outcome = "later"
+            ctx.slots["next_free_date"] = local(options[0].departure, options[0].segments[0].origin).date().isoformat()
     ctx.slots["options"] = [option_dict(o) for o in options]
-    ctx.slots.pop("chosen", None)
-    return "found" if options else "none"
+    return outcome if options else "none"
 
 
 def options_context(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -399,6 +424,7 @@ def options_context(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "flight_numbers": [s["flight_number"] for s in o["segments"]],
                 "departure_local": local(first["departure"], first["origin"]).strftime("%H:%M"),
                 "date_local": local(first["departure"], first["origin"]).date().isoformat(),
+                "stops": len(o["segments"]) - 1,
             }
         )
     return out

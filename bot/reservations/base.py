@@ -138,6 +138,7 @@ class SearchWishes(_Model):
     destination: str | None = None
     cabin: Cabin | None = None
     earliest: dt.datetime | None = None  # not before (aware)
+    horizon_days: int | None = None  # without ``date``: look this many days ahead (None: the adapter's default)
 
 
 class RebookOption(_Model):

@@ -123,7 +123,9 @@ class OutboxItem(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
-    platform_message_id: Mapped[str | None] = mapped_column(String(255))
+    platform_message_id: Mapped[str | None] = mapped_column(String(255))  # of the last part sent
+    # a message sent in several parts (split at the length limit): how many were delivered, so a retry goes on there
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # what caused the row, for fan-outs written in several transactions (a broadcast, personal notices): a
@@ -226,3 +228,17 @@ class AuthThrottle(Base):
     window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ChannelCursor(Base):
+    """How far a polling channel has read its platform (Telegram's getUpdates offset, X's last seen ids).
+
+    Only ever moves forward; a restart or another process continues from it, so nothing is read twice or skipped
+    (and what is read twice after a crash is deduplicated by its platform id).
+    """
+
+    __tablename__ = "channel_cursors"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # e.g. "telegram:updates", "x:mentions"
+    position: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

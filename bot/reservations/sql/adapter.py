@@ -76,6 +76,7 @@ META = table_of(ResMeta)
 MIN_CONNECTION = dt.timedelta(minutes=50)
 MAX_CONNECTION = dt.timedelta(hours=24)
 DEFAULT_HORIZON = dt.timedelta(days=2)
+MAX_HORIZON_DAYS = 60  # the widest search without a date ("when are there free seats at all?")
 SEAT_HOLDING = ("confirmed", "cancelled_by_airline")
 CANCEL_MODES = ("refund", "voucher", "fee_refund", "eu261_refund")
 MAX_KEY = 200
@@ -370,6 +371,8 @@ class SqlReservationAdapter(ReservationAdapter):
             start = max(now, _utc(wishes.earliest)) if wishes.earliest else now
             if flown:  # the passenger is on the way: continue from where the last flight lands
                 start = max(start, flown[-1].arrival + MIN_CONNECTION - dt.timedelta(seconds=1))
+            horizon = DEFAULT_HORIZON if wishes.horizon_days is None else dt.timedelta(
+                days=max(1, min(wishes.horizon_days, MAX_HORIZON_DAYS)))
             if wishes.date:
                 window = max(0, min(wishes.date_window_days, 14))
                 days = [wishes.date + dt.timedelta(days=d) for d in range(-window, window + 1)]
@@ -377,11 +380,11 @@ class SqlReservationAdapter(ReservationAdapter):
             else:
                 days = None
                 first = await self._legs(conn, origin, destination, cabin, party, after=start,
-                                         before=start + DEFAULT_HORIZON)
+                                         before=start + horizon)
             itineraries = [[leg] for leg in first if leg["id"] not in exclude]
             if self.hub not in (origin, destination):
                 legs1 = await self._legs(conn, origin, self.hub, cabin, party, after=start, dates=days,
-                                         before=None if days else start + DEFAULT_HORIZON)
+                                         before=None if days else start + horizon)
                 legs1 = [leg for leg in legs1 if leg["id"] not in exclude]
                 if legs1:
                     legs2 = await self._legs(
