@@ -16,7 +16,6 @@ import unicodedata
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import structlog
@@ -27,22 +26,16 @@ from bot.dialogue.base import CLIENT_ADDRESS, DialogueEngine, Reply, Turn, TurnR
 from bot.errors import ConcurrencyConflict, CrisisbotError, NLUError, StoreError
 from bot.messages import InboundMessage, OutboundMessage, ReceiveResult
 from bot.nlu.base import FALLBACK_INTENT, IntentPrediction, NLUBackend, Parse
+from bot.nlu.language import Detection
 from bot.settings import Settings
 from bot.store.repo import ConversationState, NewOutbound, Store, StoredInbound, TxStep
 
-__all__ = ["InboundMessage", "OutboundMessage", "Pipeline", "ReceiveResult", "clean_text"]
+__all__ = ["Detection", "InboundMessage", "OutboundMessage", "Pipeline", "ReceiveResult", "clean_text"]
 
 log = structlog.get_logger("crisisbot.pipeline")
 
 MAX_STORED_TEXT = 20_000
 UNBOUNDED_ID = 2**62  # "every outbox row so far" for take_undelivered
-
-
-@dataclass(frozen=True, slots=True)
-class Detection:
-    language: str
-    supported: bool = True
-    confident: bool = True
 
 
 class LanguageDetector(Protocol):

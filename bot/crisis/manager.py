@@ -30,16 +30,16 @@ from bot.crisis.templates import render
 from bot.errors import BadRequest
 from bot.reservations.base import AffectedBooking, FlightScope, ReservationAdapter, ReservationError, Waiver
 from bot.settings import Settings
-from bot.store.db import utcnow
+from bot.store.db import table_of, utcnow
 from bot.store.models import AuditLog, Conversation, Crisis, CrisisUpdate, OutboxItem
 
 log = structlog.get_logger("crisisbot.crisis")
 
-CRISES = Crisis.__table__
-UPDATES = CrisisUpdate.__table__
-OUTBOX = OutboxItem.__table__
-AUDIT = AuditLog.__table__
-CONV = Conversation.__table__
+CRISES = table_of(Crisis)
+UPDATES = table_of(CrisisUpdate)
+OUTBOX = table_of(OutboxItem)
+AUDIT = table_of(AuditLog)
+CONV = table_of(Conversation)
 
 # channels whose passengers read crisis updates from the database itself (the status page, the web chat banner)
 PULL_CHANNELS = ("status", "webchat")
@@ -74,11 +74,13 @@ async def insert_outbox(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -
     if not rows:
         return 0
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        pg_stmt = pg_insert(OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OUTBOX.c.id)
+        result = await conn.execute(pg_stmt, list(rows))
     else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    stmt = dialect_insert(OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OUTBOX.c.id)
-    result = await conn.execute(stmt, list(rows))
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        lite_stmt = sqlite_insert(OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OUTBOX.c.id)
+        result = await conn.execute(lite_stmt, list(rows))
     return len(result.all())
 
 
@@ -467,8 +469,9 @@ class CrisisManager:
 
         enabled = {c.name for c in self.channels if c.personal}
         targets: list[tuple[str, str, str, str | None]] = []
-        for channel, recipient, language, conv_id in known.get(b.reference, ()):
-            targets.append((channel, recipient, language or self.settings.default_language, conv_id))
+        for known_channel, known_recipient, known_language, known_conv in known.get(b.reference, ()):
+            targets.append((known_channel, known_recipient, known_language or self.settings.default_language,
+                            known_conv))
         if "email" in enabled and b.contact_email:
             targets.append(("email", b.contact_email, self.settings.default_language, None))
         if "sms" in enabled and b.contact_phone:

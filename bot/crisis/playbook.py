@@ -71,7 +71,7 @@ class ScopeSpec(_Strict):
 
 class Voucher(_Strict):
     offered: bool = False
-    bonus_percent: int = Field(0, ge=0, le=100)
+    bonus_percent: int = Field(default=0, ge=0, le=100)
 
 
 class Care(_Strict):

@@ -143,9 +143,9 @@ def preview(playbook: Playbook, params: Mapping[str, Any], settings: Settings, c
     messages: list[tuple[str, str | None, dict[str, str], bool]] = []  # kind, stage, texts, personal
     messages.append(("holding", None, render_texts(playbook, params, "holding", "investigating", settings, now=now,
                                                    next_update_at=nxt), True))
-    for stage in STAGES:
-        kind = "end" if stage == "resolved" else "update"
-        messages.append((kind, stage, render_texts(playbook, params, kind, stage, settings, now=now,
+    for stage_name in STAGES:
+        kind = "end" if stage_name == "resolved" else "update"
+        messages.append((kind, stage_name, render_texts(playbook, params, kind, stage_name, settings, now=now,
                                                    next_update_at=None if kind == "end" else nxt), False))
     messages.append(("no_news", None, render_texts(playbook, params, "no_news", "investigating", settings, now=now,
                                                    next_update_at=nxt), False))

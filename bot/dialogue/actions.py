@@ -433,8 +433,11 @@ def options_context(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @action("check_option", outcomes=("ok", "out_of_range"), sets=('chosen',))
 async def check_option(ctx: ActionContext) -> str:
     options = ctx.slots.get("options") or []
+    raw = ctx.slots.get("option")
+    if raw is None:
+        return "out_of_range"
     try:
-        n = int(ctx.slots.get("option"))
+        n = int(raw)
     except (TypeError, ValueError):
         return "out_of_range"
     if not 1 <= n <= len(options):

@@ -26,7 +26,7 @@ import logging
 import re
 import unicodedata
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.dialogue import formatting as fmt
 from bot.dialogue.actions import (
@@ -59,8 +59,17 @@ from bot.nlu.base import FALLBACK_INTENT, Parse
 from bot.nlu.cjk import has_cjk
 from bot.nlu.entities.options import describe_option
 from bot.privacy import remember, remember_from
-from bot.reservations.base import AdapterUnavailable, Booking, BookingNotFound, ReservationError
+from bot.reservations.base import (
+    AdapterUnavailable,
+    Booking,
+    BookingNotFound,
+    ReservationAdapter,
+    ReservationError,
+)
 from bot.settings import SUPPORTED_LANGUAGES, Settings
+
+if TYPE_CHECKING:
+    from bot.store.throttle import VerificationThrottle
 
 log = logging.getLogger(__name__)
 
@@ -161,10 +170,10 @@ class Run:
     def __init__(self, engine: FlowEngine, turn: Turn, state: dict[str, Any], language: str) -> None:
         self.engine = engine
         self.flows = engine.flows
-        self.turn = turn
+        self.turn: Turn = turn
         self.parse: Parse = turn.parse
-        self.state = state
-        self.language = language
+        self.state: dict[str, Any] = state
+        self.language: str = language
         self.result = TurnResult()
         self.booking_cache: Booking | None = None
         self.steps_run = 0
@@ -380,11 +389,12 @@ PERSONAL_ENTITIES = ("booking_reference", "last_name", "email", "phone")
 
 
 class FlowEngine(DialogueEngine):
-    def __init__(self, settings: Settings, adapter: Any, flows: FlowSet, throttle: Any = None) -> None:
+    def __init__(self, settings: Settings, adapter: ReservationAdapter, flows: FlowSet,
+                 throttle: VerificationThrottle | None = None) -> None:
         self.settings = settings
         self.adapter = adapter
         self.flows = flows
-        self.throttle = throttle  # bot.store.throttle.VerificationThrottle (None: per-conversation limit only)
+        self.throttle = throttle  # None: per-conversation limit only
 
     # ================================================================ entry point
     async def handle(self, turn: Turn) -> TurnResult:
@@ -451,7 +461,7 @@ class FlowEngine(DialogueEngine):
             counters["misunderstandings"] = 0
         if not isinstance(counters.get("auth_failures"), list):
             counters["auth_failures"] = []
-        good = []
+        good: list[dict[str, Any]] = []
         for frame in state["stack"]:
             if (
                 not isinstance(frame, dict)
@@ -589,7 +599,7 @@ class FlowEngine(DialogueEngine):
         run.result.replies.append(Reply(text=text, buttons=buttons, kind="crisis_faq"))
         run.result.events.append({"action": "crisis_faq", "crisis": crisis_id, "faq": faq,
                                   "score": round(ans.score, 3) if ans else None})
-        if awaiting:
+        if awaiting and top is not None:
             run.ask(top, prefix="back_to_flow")
         return True
 
@@ -940,12 +950,12 @@ class FlowEngine(DialogueEngine):
         parse = run.parse
         text = parse.text.strip()
         normalized = _norm(text[:500]) if step.shortcuts else ""
-        for value, per_language in step.shortcuts.items():
+        for shortcut, per_language in step.shortcuts.items():
             for phrases in per_language.values():
                 for phrase in phrases:
                     pattern = _phrase_pattern(phrase)
                     if pattern is not None and pattern.search(normalized):
-                        return value
+                        return shortcut
         exp = step.expects
         entity = step.entity or exp
         if exp == "booking_reference":
@@ -1040,9 +1050,9 @@ class FlowEngine(DialogueEngine):
                 if o["departure_local"] == hhmm:
                     return o["index"]
         if not strict:
-            m = re.fullmatch(r"\s*#?(\d{1,2})\s*[.)]?\s*", run.parse.text)
-            if m:
-                return int(m.group(1))
+            bare = re.fullmatch(r"\s*#?(\d{1,2})\s*[.)]?\s*", run.parse.text)
+            if bare:
+                return int(bare.group(1))
         return None
 
     @staticmethod

@@ -6,11 +6,14 @@ import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_currency
+
+if TYPE_CHECKING:
+    from airportsdata import Airport
 
 # babel's plain "en" is US English; an airline in Europe writes British dates ("Tue 24 Nov")
 _LOCALES = {"en": "en_GB", "pt": "pt_PT"}
@@ -23,7 +26,7 @@ def locale_for(language: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _airports() -> dict[str, dict[str, Any]]:
+def _airports() -> dict[str, Airport]:
     import airportsdata
 
     return airportsdata.load("IATA")
@@ -45,7 +48,7 @@ def airport_city(iata: str, language: str | None = None) -> str:
         if native:
             return native
     info = _airports().get((iata or "").upper())
-    return (info or {}).get("city") or iata
+    return (info.get("city") if info else None) or iata
 
 
 def local(value: dt.datetime | str, iata: str | None) -> dt.datetime:

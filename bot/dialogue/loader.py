@@ -213,7 +213,7 @@ class FlowSet:
     def __getitem__(self, name: str) -> Flow:
         return self.flows[name]
 
-    def __contains__(self, name: str) -> bool:
+    def __contains__(self, name: object) -> bool:
         return name in self.flows
 
     def response(self, key: str, language: str, flow: str | None = None) -> str | None:
@@ -408,9 +408,9 @@ def _check(
                 resp(step.say, "say")
             elif isinstance(step, BranchStep):
                 for j, case in enumerate(step.branch):
-                    t = case.goto if case.if_ is not None else case.else_
-                    if t is None or not target_ok(t):
-                        err((*here, "branch", j), f"steps.{i}.branch.{j}", f"unknown step {t!r}")
+                    dest = case.goto if case.if_ is not None else case.else_
+                    if dest is None or not target_ok(dest):
+                        err((*here, "branch", j), f"steps.{i}.branch.{j}", f"unknown step {dest!r}")
                     if case.if_ is not None:
                         bad = _condition_problem(case.if_, slots_collected, CONDITIONS)
                         if bad:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.nlu.base import ENTITIES, FALLBACK_INTENT, INTENTS, Entity, IntentPrediction, NLUBackend, Parse
 
@@ -18,8 +18,12 @@ __all__ = [
     "build_nlu",
 ]
 
+if TYPE_CHECKING:
+    from bot.nlu.language import LanguageDetector
+    from bot.settings import Settings
 
-def build_nlu(settings: Any = None) -> NLUBackend:
+
+def build_nlu(settings: Settings | None = None) -> NLUBackend:
     """The backend ``settings.nlu_backend`` names ("embedded" or "rasa"); call ``await backend.initialize()``."""
     if settings is None:
         from bot.settings import get_settings
@@ -38,7 +42,7 @@ def build_nlu(settings: Any = None) -> NLUBackend:
     raise ConfigurationError(f"unknown nlu_backend {settings.nlu_backend!r} (embedded or rasa)")
 
 
-def build_language_detector(settings: Any = None) -> Any:
+def build_language_detector(settings: Settings | None = None) -> LanguageDetector:
     """A LanguageDetector over ``settings.languages`` with ``settings.default_language`` as the default, helped by a
     language-ID model trained on intents/*.yml (cached under ``settings.cache_dir``; ~5 s to train the first time).
     Blocking: call it from a thread (``asyncio.to_thread``) in async code."""

@@ -561,10 +561,10 @@ class EmbeddedBackend(NLUBackend):
                 ranking = sorted(((n, c / total) for n, c in demoted), key=lambda nc: -nc[1])
         if not entities:
             return ranking
-        rest = list(text)
+        chars = list(text)
         for e in entities:
-            rest[e.start:e.end] = [" "] * (e.end - e.start)
-        leftover = [w for w in WORD_RE.findall(fold("".join(rest))) if not w.isdigit()]
+            chars[e.start:e.end] = [" "] * (e.end - e.start)
+        leftover = [w for w in WORD_RE.findall(fold("".join(chars))) if not w.isdigit()]
         filler = {"my", "is", "and", "on", "the", "please", "pls", "code", "name", "booking", "reference", "flight",
                   "date", "it", "its", "here", "ref", "mijn", "en", "op", "graag", "et", "le", "la", "und", "am",
                   "bitte", "y", "el", "e", "il", "o", "i", "och", "og", "na", "z", "w", "de", "van", "do", "da"}

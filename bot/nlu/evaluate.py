@@ -155,7 +155,7 @@ def evaluate_entities(td: TrainingData, extractor: EntityExtractor, default_carr
     for ex in td.examples:
         ectx = {**ctx, **{k: v for k, v in _context_for(ex).items() if k == "expecting"}}
         predicted = extractor.extract(ex.text, td.language, ectx)
-        used = set()
+        used: set[int] = set()
         for g in ex.entities:
             gv = _gold_value(g.entity, g.text, g.value, extractor.airports, default_carrier)
             hit = None
@@ -183,10 +183,10 @@ def evaluate_entities(td: TrainingData, extractor: EntityExtractor, default_carr
             if j not in used:
                 fp[p.entity] = fp.get(p.entity, 0) + 1
                 misses.append(f"EXTRA {p.entity}={p.value!r} ({p.text!r}) in {ex.text!r}")
-    scores = {}
+    scores: dict[str, IntentScores] = {}
     for ent in sorted(set(tp) | set(fp) | set(fn)):
-        p, r, f = _prf(tp.get(ent, 0), fp.get(ent, 0), fn.get(ent, 0))
-        scores[ent] = IntentScores(p, r, f, tp.get(ent, 0) + fn.get(ent, 0))
+        precision, recall, f1 = _prf(tp.get(ent, 0), fp.get(ent, 0), fn.get(ent, 0))
+        scores[ent] = IntentScores(precision, recall, f1, tp.get(ent, 0) + fn.get(ent, 0))
     _, _, micro = _prf(sum(tp.values()), sum(fp.values()), sum(fn.values()))
     return scores, micro, misses
 
@@ -202,8 +202,8 @@ def _report(td: TrainingData, texts: list[str], gold: list[str], pred: list[str]
         tp = confusion[lab][lab]
         fp = sum(confusion[g][lab] for g in labels) - tp
         fn = sum(confusion[lab].values()) - tp
-        p, r, f = _prf(tp, fp, fn)
-        per[lab] = IntentScores(p, r, f, tp + fn)
+        precision, recall, f1 = _prf(tp, fp, fn)
+        per[lab] = IntentScores(precision, recall, f1, tp + fn)
     gold_labels = sorted(set(gold))
     macro = sum(per[lab].f1 for lab in gold_labels) / len(gold_labels)
     acc = sum(1 for g, p in zip(gold, pred, strict=True) if g == p) / len(gold)

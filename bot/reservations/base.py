@@ -17,6 +17,7 @@ from bot.errors import CrisisbotError
 from bot.lifecycle import AsyncResource
 
 Cabin = Literal["economy", "business"]
+SegmentStatus = Literal["confirmed", "cancelled_by_airline", "cancelled", "flown"]
 CancelMode = Literal["refund", "voucher", "fee_refund", "eu261_refund"]
 
 
@@ -67,7 +68,7 @@ class Segment(_Model):
     departure: dt.datetime  # aware, UTC
     arrival: dt.datetime  # aware, UTC
     cabin: Cabin = "economy"
-    status: Literal["confirmed", "cancelled_by_airline", "cancelled", "flown"] = "confirmed"
+    status: SegmentStatus = "confirmed"
 
     @property
     def is_partner(self) -> bool:

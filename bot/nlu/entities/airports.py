@@ -266,11 +266,11 @@ class AirportExtractor:
                 s, e = m.start(), m.start() + len(cand)
                 if not free(s, e):
                     break
-                code = self.cities.get(fold(cand))
-                if code and _SURNAME_BEFORE_RE.search(text[max(0, s - 40):s]):
+                city_code = self.cities.get(fold(cand))
+                if city_code and _SURNAME_BEFORE_RE.search(text[max(0, s - 40):s]):
                     break  # "Maria de Castro", "soy Ana Castro": a surname, not a town
-                if code and fold(cand) not in NOT_CITIES and self._role(folded, s, language):
-                    found.append((s, e, code, True))
+                if city_code and fold(cand) not in NOT_CITIES and self._role(folded, s, language):
+                    found.append((s, e, city_code, True))
                     taken.append((s, e))
                     break
         found.sort()

@@ -254,10 +254,10 @@ def find_dates(text: str, language: str = "en", context: dict | None = None) -> 
     for rx in (_DAY_MONTH_RE, _MONTH_DAY_RE):
         for m in rx.finditer(folded):
             month_word = m.group("month")
-            mo = MONTHS.get(month_word)
+            month = MONTHS.get(month_word)
             d = int(m.group("day"))
             year = int(m.group("year")) if m.group("year") else None
-            value = _future(today, mo, d, year) if mo and 1 <= d <= 31 else None
+            value = _future(today, month, d, year) if month and 1 <= d <= 31 else None
             if value is None:
                 value = _dateparser(text[m.start():m.end()], language, today)
             add(m.start(), m.end(), value)

@@ -607,12 +607,13 @@ def find_names_intl(text: str, language: str, ctx: dict[str, Any], taken: list[t
                 if fold(m.group(1)) not in stop and free(s, e):
                     return [_name_entity(text, s, e)]
         if ctx.get("expecting") in ("last_name", "booking_reference"):
-            words = [w for w in re.finditer(_NAME_WORD, text) if free(w.start(), w.end())
-                     and fold(w.group(0)) not in stop and not re.search(r"\d", w.group(0))]
+            candidates = [w for w in re.finditer(_NAME_WORD, text) if free(w.start(), w.end())
+                          and fold(w.group(0)) not in stop and not re.search(r"\d", w.group(0))]
             all_words = re.findall(r"\w+", text)
-            if 1 <= len(words) <= 2 and len(all_words) <= 4:
-                w = words[-1] if len(words) == 2 and words[0].group(0)[:1].isupper() else words[0]
-                return [_name_entity(text, w.start(), w.end())]
+            if 1 <= len(candidates) <= 2 and len(all_words) <= 4:
+                pick = (candidates[-1] if len(candidates) == 2 and candidates[0].group(0)[:1].isupper()
+                        else candidates[0])
+                return [_name_entity(text, pick.start(), pick.end())]
         return []
     if language == "ja":
         for m in re.finditer("(?:" + _f(_JA_CUES) + r")\s*", folded):

@@ -175,11 +175,11 @@ def find_last_names(text: str, language: str = "en", context: dict[str, Any] | N
             if not before or before[-1] in ".,!?:;":
                 return [Entity("last_name", mm.group(1), mm.start(1), mm.end(1), mm.group(1))]
     # "Claes is mijn achternaam", "Jansen is my surname"
-    m = _NAME_FIRST_RE.match(folded)
-    if m and text[m.start(1):m.start(1) + 1].isupper():
-        value = text[m.start(1):m.end(1)]
+    first = _NAME_FIRST_RE.match(folded)
+    if first and text[first.start(1):first.start(1) + 1].isupper():
+        value = text[first.start(1):first.end(1)]
         if fold(value) not in STOP:
-            return [Entity("last_name", value, m.start(1), m.end(1), value)]
+            return [Entity("last_name", value, first.start(1), first.end(1), value)]
     words = list(re.finditer(_NAME_TOKEN, text))
     free_words = [w for w in words if not any(w.start() < b and a < w.end() for a, b in taken)]
     if ctx.get("expecting") in ("last_name", "booking_reference") and 1 <= len(free_words) <= 3 and len(words) <= 5:

@@ -134,14 +134,15 @@ def find_options(text: str, language: str = "en", context: dict[str, Any] | None
         if ok_index(n) and not any(e.start <= m.start() < e.end for e in out):
             out.append(Entity("option", n, m.start(), m.end(), text[m.start():m.end()]))
     if not out:
-        m = _BARE_NUM_RE.match(folded)
-        if m and (expecting or len(words) <= 2):
-            n = int(m.group("num"))
+        bare = _BARE_NUM_RE.match(folded)
+        if bare and (expecting or len(words) <= 2):
+            n = int(bare.group("num"))
             if ok_index(n):
-                out.append(Entity("option", n, m.start("num"), m.end("num"), m.group("num")))
-    if not out and n_options and _LAST_RE.search(folded) and (expecting or short):
-        m = _LAST_RE.search(folded)
-        out.append(Entity("option", _index_of(options[-1], n_options - 1), m.start(), m.end(), text[m.start():m.end()]))
+                out.append(Entity("option", n, bare.start("num"), bare.end("num"), bare.group("num")))
+    last = _LAST_RE.search(folded)
+    if not out and n_options and last and (expecting or short):
+        out.append(Entity("option", _index_of(options[-1], n_options - 1), last.start(), last.end(),
+                          text[last.start():last.end()]))
     return out
 
 

@@ -17,11 +17,11 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.engine import Row
@@ -33,6 +33,7 @@ from bot.reservations.base import (
     AffectedBooking,
     Booking,
     BookingNotFound,
+    Cabin,
     CancelMode,
     ChangeNotAllowed,
     ChangeResult,
@@ -48,6 +49,7 @@ from bot.reservations.base import (
     ReservationError,
     SearchWishes,
     Segment,
+    SegmentStatus,
     Waiver,
 )
 from bot.reservations.sql.models import (
@@ -90,8 +92,8 @@ class _Seg:
     journey: int
     position: int
     flight_id: int
-    cabin: str
-    status: str
+    cabin: Cabin
+    status: SegmentStatus
     flight_number: str
     operating_carrier: str
     origin: str
@@ -101,6 +103,16 @@ class _Seg:
     arrival: dt.datetime
     flight_status: str
     estimated_departure: dt.datetime | None
+
+    @classmethod
+    def from_row(cls, r: Sequence[Any]) -> _Seg:
+        """A row of _SEG_COLUMNS. Cabin and status are written only by this adapter, from the same literals (and
+        Segment validates them again when the booking is built)."""
+        (id_, journey, position, flight_id, cabin, status, flight_number, operating_carrier, origin, destination,
+         local_date, departure, arrival, flight_status, estimated_departure) = r
+        return cls(id_, journey, position, flight_id, cast(Cabin, cabin), cast(SegmentStatus, status), flight_number,
+                   operating_carrier, origin, destination, local_date, departure, arrival, flight_status,
+                   estimated_departure)
 
     def departed(self, now: dt.datetime) -> bool:
         return (self.estimated_departure or self.departure) <= now
@@ -149,7 +161,7 @@ async def load_state(conn: AsyncConnection, reference: str, *, lock: bool = Fals
         .where(S.c.booking_reference == reference, S.c.active.is_(True))
         .order_by(S.c.journey, S.c.position)
     )
-    return _State(row, passengers, [_Seg(*r) for r in seg_rows])
+    return _State(row, passengers, [_Seg.from_row(r) for r in seg_rows])
 
 
 def to_booking(state: _State, now: dt.datetime) -> Booking:
@@ -175,7 +187,7 @@ def to_booking(state: _State, now: dt.datetime) -> Booking:
 
 
 def _segment(s: _Seg, now: dt.datetime) -> Segment:
-    status = s.status
+    status: SegmentStatus = s.status
     if status == "confirmed" and s.departed(now):
         status = "flown"
     return Segment(flight_number=s.flight_number, operating_carrier=s.operating_carrier, origin=s.origin,
@@ -512,7 +524,7 @@ class SqlReservationAdapter(ReservationAdapter):
                 .where(B.c.reference.in_(refs), in_scope)
                 .order_by(B.c.reference, F.c.scheduled_departure)
             )).all()
-            counts = dict((await conn.execute(
+            counts: dict[str, int] = dict((await conn.execute(
                 select(P.c.booking_reference, func.count()).where(P.c.booking_reference.in_(refs))
                 .group_by(P.c.booking_reference)
             )).all())
@@ -701,7 +713,7 @@ def _connects(leg1: Any, leg2: Any) -> bool:
     return MIN_CONNECTION <= gap <= MAX_CONNECTION
 
 
-def _leg_segment(leg: dict[str, Any], cabin: str) -> Segment:
+def _leg_segment(leg: dict[str, Any], cabin: Cabin) -> Segment:
     return Segment(flight_number=leg["flight_number"], operating_carrier=leg["operating_carrier"],
                    origin=leg["origin"], destination=leg["destination"], departure=leg["scheduled_departure"],
                    arrival=leg["scheduled_arrival"], cabin=cabin)
