@@ -14,6 +14,7 @@ from bot.settings import Settings
 CHANNELS: dict[str, str] = {
     "rest": "bot.channels.rest:RestChannel",
     "webchat": "bot.channels.webchat:WebchatChannel",
+    "x": "bot.channels.x:XChannel",
 }
 
 

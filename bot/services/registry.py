@@ -18,4 +18,10 @@ def build_services(rt: Runtime) -> list[Service]:
         OutboxDispatcher(rt.store, rt.channels, idle_seconds=s.outbox_idle_seconds),
         RecoveryService(rt.pipeline),  # every process: stored-but-unanswered messages, lease heartbeat
     ]
+    x = rt.channels.get("x")
+    if x is not None and s.x.mode == "polling":
+        from bot.channels.x import XChannel, XPoller
+
+        assert isinstance(x, XChannel)
+        services.append(XPoller(x))
     return services
