@@ -41,6 +41,33 @@ class FakeXApi(FakeApiServer):
         self.dm_inbox: list[dict[str, Any]] = []  # DM events (both directions) served by GET /2/dm_events
         self.users: dict[str, str] = {}
         self.closed_dms: set[str] = set()
+        # limits like X's, when set (``enforce``): DMs per second (a tier's 15-minute budget scaled down for a bench)
+        # and posts per 15 minutes; a request over one gets 429 with x-rate-limit-reset
+        self.dm_rate: float | None = None
+        self.post_limit: int | None = None
+        self._dm_times: list[float] = []
+        self._post_times: list[float] = []
+        self.limit_violations = 0
+
+    def enforce(self, *, dms_per_second: float | None = None, posts_per_15min: int | None = None) -> None:
+        self.dm_rate, self.post_limit = dms_per_second, posts_per_15min
+
+    def _over(self, times: list[float], limit: float, window: float) -> bool:
+        """Whether one more request now would exceed ``limit`` requests in a sliding ``window`` (with a little slack
+        for scheduling jitter: the platform counts in whole windows too)."""
+        now = time.monotonic()
+        while times and times[0] <= now - window:
+            times.pop(0)
+        if len(times) + 1 > limit:
+            self.limit_violations += 1
+            return True
+        times.append(now)
+        return False
+
+    def _too_many(self, method: str, params: dict[str, Any]) -> web.Response:
+        self.record(method, params, 429)
+        return web.json_response({"title": "Too Many Requests", "status": 429, "detail": "Too Many Requests"},
+                                 status=429, headers={"x-rate-limit-reset": str(int(time.time()) + 1)})
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -99,6 +126,8 @@ class FakeXApi(FakeApiServer):
         if refused is not None:
             return refused
         text = str(body.get("text", ""))
+        if self.post_limit is not None and self._over(self._post_times, self.post_limit, 900.0):
+            return self._too_many("create_tweet", body)
         if weighted_length(text) > 280:
             self.record("create_tweet", body, 403)
             return web.json_response({"detail": "Your Tweet text is too long.", "status": 403, "title": "Forbidden"},
@@ -117,6 +146,8 @@ class FakeXApi(FakeApiServer):
         refused = await self._gate(request, "create_dm", params)
         if refused is not None:
             return refused
+        if self.dm_rate is not None and self._over(self._dm_times, self.dm_rate + 1, 1.0):
+            return self._too_many("create_dm", params)
         if pid in self.closed_dms:
             self.record("create_dm", params, 403)
             return web.json_response(
