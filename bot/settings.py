@@ -160,6 +160,8 @@ class Settings(BaseSettings):
     # who may show the web chat page in a frame (CSP frame-ancestors), e.g. "https://www.airline.example"; by default
     # nobody (no clickjacking)
     webchat_frame_ancestors: str = "'none'"
+    webchat_push_seconds: float = 1.0  # how often an open page's event stream looks for new messages
+    webchat_stream_seconds: float = 300.0  # an event stream ends after this; the browser reconnects by itself
     public_url: str | None = None  # where platforms reach this server (for registering webhooks), e.g. https://bot.example
 
     # channels: each is off until its credentials are set

@@ -658,7 +658,8 @@ class Store:
             for m in inbound
         ] + [
             {"id": o.id, "direction": "out", "text": o.payload.get("text", ""), "author": o.author,
-             "status": o.status, "parse": None, "at": o.created_at, "reply_to": o.reply_to_id}
+             "status": o.status, "parse": None, "at": o.created_at, "reply_to": o.reply_to_id,
+             "buttons": list(o.payload.get("buttons") or ()), "kind": o.payload.get("kind", "text")}
             for o in outbound
         ]
         items.sort(key=lambda i: (i["at"], i["direction"] == "out", i["id"]))

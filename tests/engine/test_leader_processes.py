@@ -48,13 +48,14 @@ def test_killed_leader_is_replaced_within_seconds(db_url: str, tmp_path: Path):
     env.update(CRISISBOT_DATABASE_URL=db_url, CRISISBOT_DEMO_BOOKINGS="50", CRISISBOT_LEADER_LEASE_SECONDS="2",
                CRISISBOT_LOG_LEVEL="WARNING")
     ports = [free_port(), free_port()]
-    procs = [
-        subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(p)], cwd=tmp_path, env=env,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for p in ports
-    ]
+    procs: list[subprocess.Popen[bytes]] = []
     try:
-        wait_for(lambda: all(health(p) for p in ports), 120)
+        # one after the other: the first start may train the NLU (cached for the second), and seeds the demo
+        for port in ports:
+            procs.append(subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+                                          cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL))
+            wait_for(lambda port=port: health(port) is not None, 240)
         states = [health(p) for p in ports]
         leaders = [i for i, h in enumerate(states) if h and h["leader"]]
         assert len(leaders) == 1, states
