@@ -44,12 +44,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import aiohttp
 import structlog
-import tweepy
-import tweepy.errors
+import tweepy  # type: ignore[import-untyped]
+import tweepy.errors  # type: ignore[import-untyped]
 from sqlalchemy import select
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from tweepy.asynchronous import AsyncClient
+from tweepy.asynchronous import AsyncClient  # type: ignore[import-untyped]
 from yarl import URL
 
 from bot import errors
@@ -356,12 +356,12 @@ class XChannel(Channel):
 
     async def handle_tweet_event(self, tweet: dict[str, Any]) -> int:
         """An Account Activity ``tweet_create_events`` item (v1.1 shape)."""
-        user = tweet.get("user") if isinstance(tweet.get("user"), dict) else {}
+        user = _dict(tweet.get("user"))
         tweet_id = _id(tweet.get("id_str") or tweet.get("id"))
         author = _id(user.get("id_str") or user.get("id"))
         if tweet_id is None or author is None or self._own(author) or "retweeted_status" in tweet:
             return 0
-        extended = tweet.get("extended_tweet") if isinstance(tweet.get("extended_tweet"), dict) else {}
+        extended = _dict(tweet.get("extended_tweet"))
         text = extended.get("full_text") or tweet.get("full_text") or tweet.get("text") or ""
         name = user.get("name") if isinstance(user.get("name"), str) else None
         await self.handle_mention(tweet_id, author, str(text), name)
@@ -373,7 +373,7 @@ class XChannel(Channel):
             return 0
         mc = dm["message_create"]
         event_id, sender = _id(dm.get("id")), _id(mc.get("sender_id"))
-        data = mc.get("message_data") if isinstance(mc.get("message_data"), dict) else {}
+        data = _dict(mc.get("message_data"))
         if event_id is None or sender is None or self._own(sender):
             return 0
         await self.handle_dm(event_id, sender, str(data.get("text") or ""))
@@ -509,6 +509,10 @@ def _progress(exc: ChannelError, i: int, done: int, last: str | None) -> None:
         exc.platform_id = last  # type: ignore[attr-defined]
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _list(value: Any) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
@@ -620,9 +624,9 @@ class XPoller(PeriodicService):
             if reached or not token or since is None:
                 break
         n = 0
-        for eid, sender, text in sorted(found):
+        for position, sender, text in sorted(found):
             if not ch._own(sender):
-                await ch.handle_dm(str(eid), sender, text)
+                await ch.handle_dm(str(position), sender, text)
                 n += 1
-            await self._advance(DMS_CURSOR, eid)
+            await self._advance(DMS_CURSOR, position)
         return n
