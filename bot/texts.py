@@ -19,6 +19,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "pl": "Przepraszamy, coś poszło nie tak po naszej stronie. Konsultant przejmie rozmowę i odpowie tutaj.",
         "sv": "Förlåt, något gick fel hos oss. En kollega tar över och svarar dig här.",
         "da": "Beklager, der gik noget galt hos os. En kollega tager over og svarer dig her.",
+        "ru": "Извините, у нас что-то пошло не так. Коллега подключится к разговору и ответит вам здесь.",
+        "tr": "Özür dileriz, bizim tarafımızda bir sorun oluştu. Bir ekip arkadaşımız konuyu devralıp size buradan "
+        "yanıt verecek.",
+        "ja": "申し訳ございません。こちらで問題が発生しました。担当者が引き継ぎ、こちらでご返信いたします。",
+        "zh": "抱歉，我们这边出现了问题。同事会接手处理，并在这里回复您。",
     },
     "queued_ack": {
         "en": "Thanks, we have your message. A colleague will reply here as soon as possible.",
@@ -31,6 +36,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "pl": "Dziękujemy, otrzymaliśmy Państwa wiadomość. Konsultant odpowie tutaj najszybciej, jak to możliwe.",
         "sv": "Tack, vi har fått ditt meddelande. En kollega svarar här så snart som möjligt.",
         "da": "Tak, vi har modtaget din besked. En kollega svarer her hurtigst muligt.",
+        "ru": "Спасибо, мы получили ваше сообщение. Коллега ответит вам здесь как можно скорее.",
+        "tr": "Teşekkürler, mesajınızı aldık. Bir ekip arkadaşımız size en kısa sürede buradan yanıt verecek.",
+        "ja": "ありがとうございます。メッセージを承りました。担当者ができるだけ早くこちらでご返信いたします。",
+        "zh": "谢谢，我们已收到您的消息。同事会尽快在这里回复您。",
     },
     # X: the only public answer to a mention. It never repeats what the passenger posted; the conversation goes on
     # by direct message (at most 280 characters as X counts them)

@@ -56,6 +56,7 @@ from bot.dialogue.loader import (
 )
 from bot.errors import StoreError
 from bot.nlu.base import FALLBACK_INTENT, Parse
+from bot.nlu.cjk import has_cjk
 from bot.privacy import remember, remember_from
 from bot.reservations.base import AdapterUnavailable, Booking, BookingNotFound, ReservationError
 from bot.settings import SUPPORTED_LANGUAGES, Settings
@@ -109,6 +110,8 @@ def _norm(text: str) -> str:
 def _phrase_pattern(phrase: str) -> re.Pattern[str] | None:
     """A shortcut phrase from the flows, as a whole-words pattern over normalised text (cached: flows are static)."""
     p = _norm(phrase)
+    if p and has_cjk(p):  # Chinese and Japanese have no spaces between words: the phrase anywhere in the text
+        return re.compile(re.escape(p))
     return re.compile(rf"(^|\s){re.escape(p)}($|\s)") if p else None
 
 
@@ -236,8 +239,8 @@ class Run:
             st = slots.get("status")
             if st:
                 v["flight"] = st["flight_number"]
-                v["origin"] = fmt.place(st["origin"])
-                v["destination"] = fmt.place(st["destination"])
+                v["origin"] = fmt.place(st["origin"], lang)
+                v["destination"] = fmt.place(st["destination"], lang)
                 v["status_day"] = fmt.fmt_day(st["scheduled_departure"], st["origin"], lang)
                 v["departure"] = fmt.fmt_time(st["scheduled_departure"], st["origin"], lang)
                 v["arrival"] = fmt.fmt_time(st["scheduled_arrival"], st["destination"], lang)

@@ -37,7 +37,13 @@ def airport_tz(iata: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def airport_city(iata: str) -> str:
+def airport_city(iata: str, language: str | None = None) -> str:
+    if language:  # Russian, Turkish, Japanese, Chinese: the city's name in that language ("阿姆斯特丹")
+        from bot.nlu.entities.intl import city_name
+
+        native = city_name(iata, language)
+        if native:
+            return native
     info = _airports().get((iata or "").upper())
     return (info or {}).get("city") or iata
 
@@ -83,8 +89,8 @@ def fmt_money(amount: Any, currency: str, language: str) -> str:
     return format_currency(to_decimal(amount), currency or "EUR", locale=locale_for(language))
 
 
-def place(iata: str) -> str:
-    city = airport_city(iata)
+def place(iata: str, language: str | None = None) -> str:
+    city = airport_city(iata, language)
     return f"{city} ({iata})" if city != iata else iata
 
 
@@ -98,7 +104,8 @@ def segment_line(seg: dict[str, Any], language: str) -> str:
         if arr_day == dep_day
         else fmt_datetime(seg["arrival"], seg["destination"], language)
     )
-    return f"{seg['flight_number']} {place(seg['origin'])} {dep} → {place(seg['destination'])} {arr}"
+    return (f"{seg['flight_number']} {place(seg['origin'], language)} {dep} → "
+            f"{place(seg['destination'], language)} {arr}")
 
 
 def itinerary(segments: list[dict[str, Any]], language: str) -> str:
@@ -120,7 +127,7 @@ def option_line(index: int, option: dict[str, Any], language: str, text: Text) -
     if len(segs) == 1:
         via = text("fmt_direct")
     else:
-        via = text("fmt_via").format(via=", ".join(airport_city(s["destination"]) for s in segs[:-1]))
+        via = text("fmt_via").format(via=", ".join(airport_city(s["destination"], language) for s in segs[:-1]))
     return f"{index}. {dep} → {arr} · {flights} ({via})"
 
 

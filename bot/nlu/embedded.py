@@ -24,6 +24,7 @@ from typing import Any
 
 from bot.errors import ContentErrors, NLUError
 from bot.nlu.base import FALLBACK_INTENT, Entity, IntentPrediction, NLUBackend, Parse, parse_payload
+from bot.nlu.cjk import CJK_CLASS
 from bot.nlu.entities import EntityExtractor
 from bot.nlu.lexicon import is_angry
 from bot.nlu.text import WORD_RE, fold, normalize_for_classifier, sanitize
@@ -31,7 +32,7 @@ from bot.nlu.training_data import TrainingData, load_training_data, training_fil
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = "embedded-6"  # bump when features, classifier or normalisation change
+MODEL_VERSION = "embedded-7"  # bump when features, classifier or normalisation change
 RANKING_SIZE = 10
 SVC_C = 1.0  # regularisation of the LinearSVC (chosen by cross-validation on intents/)
 CLASS_WEIGHT: str | None = None
@@ -49,7 +50,8 @@ ACTIONABLE_INTENTS = frozenset({"rebook", "cancel", "flight_status", "request_hu
 ACTION_THRESHOLD = 0.65
 MAX_CLASSIFIER_CHARS = 2000  # the intent of a long message is in its first lines
 _WS_RE = re.compile(r"\s\s+")
-_TOKEN_RE = re.compile(r"(?u)\b\w+\b")
+# words; Chinese and Japanese (no spaces) are read one character at a time, so word bigrams are character bigrams
+_TOKEN_RE = re.compile(f"(?u)[{CJK_CLASS}]|[^\\W{CJK_CLASS}]+")
 
 
 def _vectorizers(max_chars: int | None = None, max_words: int | None = None) -> tuple[Any, Any]:

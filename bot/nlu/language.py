@@ -48,10 +48,57 @@ _add("pt", "ola obrigado obrigada sim nao ajuda tchau cancelar claro valeu")
 _add("pl", "czesc dzien_dobry dziekuje dzieki tak nie prosze pomocy pomoc anuluj")
 _add("sv", "hej hejsan tack ja nej tack_sa hjalp avboka")
 _add("da", "hej tak ja nej hjalp tak_skal_du_have afbestil")
+# Russian, Turkish, Japanese, Chinese (folded: ё -> е, й -> и, ı/ş/ğ/ü -> i/s/g/u; Traditional -> Simplified)
+_add("ru", "да нет спасибо спс привет здравствуите пожалуиста помогите помощь отмена отменить ок хорошо ладно "
+           "конечно верно добрыи_день до_свидания оператор")
+_add("tr", "evet hayir tesekkurler tesekkur_ederim sagol sagolun merhaba selam lutfen tamam iptal yardim "
+           "olur peki dogru gunaydin iyi_gunler")
+_add("ja", "はい いいえ ありがとう ありがとうございます こんにちは お願いします おねがいします 大丈夫です 結構です "
+           "了解 了解です 承知しました そうです 違います キャンセル")
+_add("zh", "是 是的 好 好的 不 不是 不用 谢谢 谢了 你好 您好 请 对 对的 没错 取消 行 可以 嗯 人工 客服")
 
 _NON_LATIN_RE = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u0590-\u05ff\u0600-\u06ff\u0900-\u097f\u0e00-\u0e7f"
                            r"\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _WORDS_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
+
+_CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
+_KANA_RE = re.compile(r"[\u3040-\u30ff]")
+_HAN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_HANGUL_RE = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
+# a lower-case word with a letter only Turkish (and Azerbaijani) uses: "soyadım", "değiştirmek" (not a name: "Yılmaz")
+_TURKISH_WORD_RE = re.compile(r"(?<![^\W\d_])[a-zçöüşâî]*[ığ][a-zçöüşığâî]*")
+# kanji in their Japanese form, which neither Simplified nor Traditional Chinese writes this way ("遅延" not "延误")
+_JAPANESE_KANJI_RE = re.compile("[遅変発帰払戻込続読売図両辺乗駅済転伝関歳険検様県営労桜働枠]")
+# scripts that leave only some languages: (pattern, share of the letters, languages)
+_SCRIPTS = ((_KANA_RE, 0.05, ("ja",)), (_JAPANESE_KANJI_RE, 0.05, ("ja",)), (_HANGUL_RE, 0.3, ("ko",)),
+            (_HAN_RE, 0.5, ("zh", "ja")), (_CYRILLIC_RE, 0.5, ("ru", "uk", "bg", "sr", "mk", "be", "kk")))
+
+
+def _script_hint(stripped: str, scores: dict[str, float]) -> dict[str, float]:
+    """The writing system narrows the candidates that a detector may still mix up on short text with names in it:
+    kana is Japanese, Cyrillic is no Portuguese ("бронь ..., фамилия Conceição"), a lower-case "soyadım" is Turkish."""
+    n_letters = sum(1 for c in stripped if c.isalpha()) or 1
+    allowed: tuple[str, ...] = ()
+    for rx, share, langs in _SCRIPTS:
+        if len(rx.findall(stripped)) >= max(1, share * n_letters):
+            allowed = langs
+            break
+    if not allowed and len(_TURKISH_WORD_RE.findall(stripped)) >= 1 and "tr" in scores:
+        allowed = ("tr",)
+    if not allowed:
+        return scores
+    kept = {c: v for c, v in scores.items() if c in allowed and v > 0}
+    if not kept:  # the detector gave none of them a chance: the script decides
+        first = next((c for c in allowed if c in scores), None)
+        return scores if first is None else {c: (1.0 if c == first else 0.0) for c in scores}
+    total = sum(kept.values())
+    return {c: (kept[c] / total if c in kept else 0.0) for c in scores}
+
+
+def _known_short(stripped: str) -> bool:
+    words = [fold(w) for w in _WORDS_RE.findall(stripped)]
+    return bool(words) and (" ".join(words) in _SHORT_WORDS or all(w in _SHORT_WORDS for w in words))
+
 
 MIN_LETTERS = 12  # below this lingua is guessing on Latin-script text
 MIN_CONFIDENCE = 0.55
@@ -120,6 +167,9 @@ class LanguageDetector:
         if non_latin < 2 or non_latin < n_letters / 2:
             if n_letters < MIN_LETTERS or len(_WORDS_RE.findall(stripped)) < 2:
                 return self._short(stripped, keep, current)
+        elif n_letters <= 8 and _known_short(stripped):
+            # "да", "はい", "好的": a few letters of another script that lingua cannot weigh; the word list can
+            return self._short(stripped, keep, current)
         values = self._detector.compute_language_confidence_values(stripped[:2000])
         if not values:
             return Detection(keep, True, False)
@@ -131,6 +181,7 @@ class LanguageDetector:
             w = self.domain_weight
             domain = dict(self.domain_model.predict(_to_lang_text(clean)))
             scores = {c: (1 - w) * v + w * domain.get(c, 0.0) for c, v in scores.items()}
+        scores = _script_hint(stripped, scores)
         code = max(scores, key=scores.__getitem__)
         conf = scores[code]
         if code in self.languages:

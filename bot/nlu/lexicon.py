@@ -27,7 +27,17 @@ ANGRY_WORDS = {
     "sv": "fan javla skit skandal skandalost oacceptabelt lojligt samsta arg forbannad helvete uselt bedrovligt",
     "da": "fanden fandens lort pis skandale skandalost uacceptabelt latterligt varste vred sur helvede elendig "
           "pokkers elendigt",
+    # folded: й -> и, ё -> е; ı/ş/ğ/ç/ö/ü -> i/s/g/c/o/u
+    "ru": "ужас ужасно ужасныи ужасная позор позорище безобразие отвратительно отвратительныи бардак кошмар "
+          "издевательство бесит бесите достали задолбали худшии худшая идиоты ненавижу мошенники обман хамство",
+    "tr": "rezalet berbat skandal utanc ayip kabus biktim biktik sacma igrenc dolandirici dolandiricilar "
+          "kepazelik yeter rezil",
 }
+# Japanese and Chinese are written without spaces: these are found anywhere in the (folded) text
+ANGRY_CJK = tuple(fold(w) for w in (
+    "最悪", "ふざけるな", "ふざけんな", "ありえない", "恥を知れ", "腹立", "ムカつく", "いい加減にして",
+    "垃圾", "太差", "最差", "离谱", "丢人", "气死", "坑人", "骗子", "太过分"))
+PROFANITY_CJK = ("クソ", "くそ", "他妈", "妈的", "操你", "傻逼")
 _ALL_ANGRY = frozenset(w for ws in ANGRY_WORDS.values() for w in ws.split())
 _WORD_RE = re.compile(r"[\w*]+")
 
@@ -35,7 +45,8 @@ _WORD_RE = re.compile(r"[\w*]+")
 PROFANITY = frozenset(
     "fuck fucking fucked fuckin f*ck f**k shit shitty bullshit wtf kut klote kolere godverdomme tering kanker "
     "merde putain bordel scheisse scheiss verdammt mierda joder puta cazzo vaffanculo merda porra caralho kurwa "
-    "kurwy chujowy chujowe javla helvete fanden fandens lort pis helvede".split()
+    "kurwy chujowy chujowe javla helvete fanden fandens lort pis helvede "
+    "бля блять блядь сука пиздец херня охренели нахрен amk siktir".split()
 )
 _ANGRY_EMOJI = ("😡", "🤬", "😠", "😤", "🖕")
 
@@ -49,12 +60,15 @@ def is_angry(text: str) -> bool:
     if any(w in PROFANITY for w in words):
         return True
     signals = 0
-    if any(w in _ALL_ANGRY for w in words):
+    folded = fold(text)
+    if any(w in folded for w in PROFANITY_CJK):
+        return True
+    if any(w in _ALL_ANGRY for w in words) or any(w in folded for w in ANGRY_CJK):
         signals += 1
     letters = [c for c in text if c.isalpha()]
     if len(letters) >= 10 and sum(1 for c in letters if c.isupper()) > 0.7 * len(letters):
         signals += 1
-    if re.search(r"!\s*[!?1]\s*[!?1]|\?!\?|!\?!", text):
+    if re.search(r"!\s*[!?1]\s*[!?1]|\?!\?|!\?!", text.replace("！", "!").replace("？", "?")):
         signals += 1
     if any(e in text for e in _ANGRY_EMOJI):
         signals += 1

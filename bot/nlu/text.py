@@ -6,6 +6,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from bot.nlu.cjk import simplified, space_boundaries
+
 MAX_CHARS = 10_000
 
 # characters NFKD does not decompose into a plain base letter
@@ -22,6 +24,9 @@ def _fold_char(c: str) -> str:
         return c.lower()
     if c in _SPECIAL:
         return _SPECIAL[c]
+    if "\u3040" <= c <= "\u30ff" or "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff":
+        # kana keep their voicing marks (が is not か); Traditional Chinese folds to Simplified (與 -> 与)
+        return simplified(c)
     base = unicodedata.normalize("NFKD", c)
     base = "".join(ch for ch in base if not unicodedata.combining(ch))
     low = base.lower()
@@ -91,6 +96,7 @@ EMOJI_RE = re.compile(
 
 def strip_noise(text: str) -> str:
     """Remove what says nothing about the language: mentions, URLs, e-mails, '#', codes, numbers, emoji."""
+    text = space_boundaries(text)
     text = URL_RE.sub(" ", text)
     text = EMAIL_RE.sub(" ", text)
     text = MENTION_RE.sub(" ", text)
@@ -126,6 +132,7 @@ def normalize_for_classifier(text: str) -> str:
     Social-media noise is neutralised: a leading run of @mentions (the addressee) is dropped, other mentions and URLs
     become placeholders, hashtags keep their word.
     """
+    text = space_boundaries(text)
     text = LEADING_MENTIONS_RE.sub(" ", text, count=1)
     text = URL_RE.sub(" xurl ", text)
     text = EMAIL_RE.sub(" xemail ", text)

@@ -211,9 +211,9 @@ async def test_rasa_style_payload_with_entities(nlu: EmbeddedBackend):
 
 
 async def test_an_unsupported_language_is_answered_in_english_and_flagged(bot: Bot):
-    replies = await bot.say("tr1", "Merhaba, uçuşumu değiştirmek istiyorum lütfen, yarın için bir bilet")
+    replies = await bot.say("tr1", "Jó napot, szeretném módosítani a járatomat holnapra, kérem szépen")
     assert texts(replies).startswith("Sorry, I can only help in these languages:")  # English, with the list
     assert replies[-1].get("buttons")
     conv = await bot.runtime.store.find_conversation("rest", "tr1")
     flags = [a for a in await bot.runtime.store.audit(conv.id) if a["action"] == "flag_language"]
-    assert flags and flags[0]["details"]["detected"] == "tr"
+    assert flags and flags[0]["details"]["detected"] == "hu"

@@ -47,6 +47,10 @@ def test_killed_leader_is_replaced_within_seconds(db_url: str, tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRISISBOT_")}
     env.update(CRISISBOT_DATABASE_URL=db_url, CRISISBOT_DEMO_BOOKINGS="50", CRISISBOT_LEADER_LEASE_SECONDS="2",
                CRISISBOT_LOG_LEVEL="WARNING")
+    # the NLU model of all languages is trained once and cached before the two servers start: on a busy two-core
+    # machine the first training alone can take minutes, and this test is about leadership, not training
+    subprocess.run([sys.executable, "-m", "bot.cli", "nlu", "parse"], input="hello\n", cwd=tmp_path, env=env,
+                   capture_output=True, text=True, timeout=900, check=True)
     ports = [free_port(), free_port()]
     procs: list[subprocess.Popen[bytes]] = []
     try:

@@ -49,9 +49,9 @@ def test_noise_is_stripped_before_detecting(detector: LanguageDetector) -> None:
 
 
 @pytest.mark.parametrize("text", [
-    "Uçuşum iptal edildi, yarın için yeniden rezervasyon yapabilir misiniz?",
-    "Мой рейс отменили, можете перебронировать меня на завтра?",
-    "我的航班被取消了，可以帮我改签到明天吗？",
+    "A járatomat törölték, át tudnának foglalni holnapra?",
+    "Мій рейс скасували, чи можете перебронювати мене на завтра?",
+    "제 항공편이 취소되었어요, 내일로 다시 예약해 주실 수 있나요?",
     "Ο πτήση μου ακυρώθηκε, μπορείτε να με κλείσετε για αύριο;",
 ])
 def test_unsupported_language_is_flagged_and_answered_in_english(detector: LanguageDetector, text: str) -> None:

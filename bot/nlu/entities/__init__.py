@@ -13,9 +13,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from bot.nlu.base import Entity
+from bot.nlu.cjk import CJK_LANGUAGES, blank_cjk
 from bot.nlu.entities.airports import AirportExtractor
 from bot.nlu.entities.codes import find_booking_references, find_flight_numbers
 from bot.nlu.entities.dates import find_dates
+from bot.nlu.entities.intl import INTL_LANGUAGES, find_intl, find_names_intl
 from bot.nlu.entities.names import find_last_names
 from bot.nlu.entities.options import find_options
 
@@ -60,6 +62,12 @@ class EntityExtractor:
         ctx = context or {}
         # @mentions are addressing, not content ("@KLM 2", "@KLM Nguyen"): blank them, keeping every offset
         text = _MENTION_RE.sub(lambda m: " " * len(m.group()), text)
+        # Russian, Turkish, Japanese, Chinese: their own rules (intl.py); the rules below then see Chinese and
+        # Japanese with their characters blanked, so that codes and numbers next to them have word boundaries
+        intl = find_intl(text, language, ctx) if language in INTL_LANGUAGES else None
+        raw = text
+        if language in CJK_LANGUAGES:
+            text = blank_cjk(text)
         expecting = ctx.get("expecting")
         flights = find_flight_numbers(text, self.default_carrier, language)
         refs = find_booking_references(
@@ -74,11 +82,18 @@ class EntityExtractor:
             # "1234" when asked for the flight number: the airline's own flight
             flights = [Entity("flight_number", f"{self.default_carrier}{bare.group('n')}", bare.start("n"),
                               bare.end("n"), bare.group("n"))]
-        options = find_options(text, language, ctx) if expecting in (None, "option", "confirmation") else []
+        # Chinese/Japanese: digits next to characters ("等了6个小时") are no bare option unless options are on offer
+        options_text = raw if language in CJK_LANGUAGES and expecting != "option" and not ctx.get("options") else text
+        options = find_options(options_text, language, ctx) if expecting in (None, "option", "confirmation") else []
         dates = find_dates(text, language, ctx)
         if expecting == "date" and not dates and bare and 1 <= int(bare.group("n")) <= 31:
             # "the 3rd" / "3" when asked for a date: that day of this month, or of next month if it is past
             dates = [_day_of_month(text, bare, ctx)]
+        if intl is not None:
+            dates = [*intl.dates, *(d for d in dates
+                                    if not any(d.start < i.end and i.start < d.end for i in intl.dates))]
+            options = [*intl.options, *(o for o in options if not any(o.start < i.end and i.start < o.end
+                                                                     for i in intl.options))]
         if expecting == "option":
             resolved = [o for o in options if o.text and not o.text.strip().isdigit()]
             # "KL1235" or "14:05" resolved to an offered option is the option, not a new flight/date
@@ -89,6 +104,8 @@ class EntityExtractor:
         else:
             options = [o for o in options if not any(o.start < d.end and d.start < o.end for d in dates)]
         airports = self.airports.find(text, language)
+        if intl is not None:
+            airports = [*intl.airports, *airports]
         candidates: list[Entity] = [*refs, *flights, *airports, *dates]
         if expecting == "option":
             candidates = [*options, *candidates]
@@ -100,9 +117,10 @@ class EntityExtractor:
             if any(e.start < c.end and c.start < e.end for c in chosen):
                 continue
             chosen.append(e)
-        names = find_last_names(text, language, ctx, known_words=self.known_words,
-                                taken=[(c.start, c.end) for c in chosen],
-                                refs=[(c.start, c.end) for c in chosen if c.entity == "booking_reference"])
+        names = find_names_intl(raw, language, ctx, [(c.start, c.end) for c in chosen]) if intl is not None else []
+        names = names or find_last_names(text, language, ctx, known_words=self.known_words,
+                                         taken=[(c.start, c.end) for c in chosen],
+                                         refs=[(c.start, c.end) for c in chosen if c.entity == "booking_reference"])
         for n in names:
             if not any(n.start < c.end and c.start < n.end for c in chosen):
                 chosen.append(n)

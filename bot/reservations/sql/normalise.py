@@ -16,7 +16,18 @@ REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1
 _REF_RE = re.compile(r"^[A-Z0-9]{6}$")
 
 
+def _latin(text: str) -> str:
+    """Cyrillic, Chinese, Greek ... in Latin letters ("Иванов" -> "Ivanov", "王" -> "Wang"): bookings hold the name as
+    in the passport, passengers may type it in their own script. Latin text is left as it is."""
+    if text.isascii() or all(ord(c) < 0x250 for c in text):
+        return text
+    from anyascii import anyascii
+
+    return "".join(c if ord(c) < 0x250 else anyascii(c) for c in text)
+
+
 def _strip_marks(text: str) -> str:
+    text = _latin(text)
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
