@@ -65,6 +65,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "det inte kommer, skicka ett till oss). Publicera inte din bokningskod eller personuppgifter öppet.",
         "da": "Tak for din besked. Vi hjælper dig via direkte besked: vi har sendt dig en DM (hvis den ikke kommer, "
         "så skriv til os i en DM). Del ikke din bookingkode eller personlige oplysninger offentligt.",
+        "ru": "Спасибо за обращение. Мы поможем вам в личных сообщениях: мы отправили вам DM (если оно не пришло, "
+        "напишите нам в DM). Пожалуйста, не публикуйте код бронирования и личные данные.",
+        "tr": "Bize yazdığınız için teşekkürler. Size doğrudan mesajla yardımcı olacağız: size bir DM gönderdik "
+        "(gelmezse lütfen bize DM gönderin). Lütfen rezervasyon kodunuzu veya kişisel bilgilerinizi herkese açık "
+        "paylaşmayın.",
+        "ja": "ご連絡ありがとうございます。ダイレクトメッセージでご案内します。DMをお送りしました（届かない場合は、"
+        "DMでご連絡ください）。予約番号や個人情報は公開で投稿しないでください。",
+        "zh": "感谢您的留言。我们将通过私信为您提供帮助：我们已给您发送私信（如未收到，请私信我们）。"
+        "请勿公开发布您的预订代码或个人信息。",
     },
 }
 
