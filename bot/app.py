@@ -136,7 +136,7 @@ def create_app(runtime: Runtime, *, on_ready: Callable[[Runtime], None] | None =
 
     app = Starlette(
         routes=[Route("/healthz", healthz), Route("/metrics", metrics_endpoint)],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
         middleware=[Middleware(NoSniff)],
     )
 

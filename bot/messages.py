@@ -24,11 +24,16 @@ class InboundMessage:
 
 
 class _OutboxRowLike(Protocol):
-    id: int
-    channel: str
-    recipient_id: str
-    payload: dict[str, Any]
-    conversation_id: str | None
+    @property
+    def id(self) -> int: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def recipient_id(self) -> str: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+    @property
+    def conversation_id(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -145,8 +145,9 @@ class Runtime:
             self._dialogue = build_dialogue(s, self.adapter, throttle=VerificationThrottle(self.engine, s))
         self.dialogue = self._dialogue
         await self.dialogue.initialize()
+        self.detector: LanguageDetector = self._detector
         self.pipeline = Pipeline(
-            store=self.store, detector=self._detector, nlu=self.nlu, dialogue=self.dialogue, settings=s
+            store=self.store, detector=self.detector, nlu=self.nlu, dialogue=self.dialogue, settings=s
         )
         if self.serving:
             # the recovery service (bot/services/recovery.py) processes, now and while we run, what a dead

@@ -7,7 +7,7 @@ import logging
 import os
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, event
+from sqlalchemy import JSON, DateTime, MetaData, Table, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -101,3 +101,10 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
         return engine
     return create_async_engine(url, hide_parameters=True, pool_size=10, max_overflow=20, pool_recycle=1800)
+
+
+def table_of(model: type[Any]) -> Table:
+    """A declarative model's Table, typed as one (``Model.__table__`` is typed as the broader FromClause)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

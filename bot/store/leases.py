@@ -7,11 +7,11 @@ import datetime as dt
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.store.db import utcnow
+from bot.store.db import table_of, utcnow
 from bot.store.models import ServiceLease
 from bot.store.repo import Store
 
-LEASES = ServiceLease.__table__
+LEASES = table_of(ServiceLease)
 
 
 async def take_or_renew(store: Store, name: str, holder: str, seconds: float) -> bool:

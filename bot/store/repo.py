@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.errors import ConcurrencyConflict, StoreDataError, StoreError
 from bot.privacy import redact, scrub
-from bot.store.db import utcnow
+from bot.store.db import table_of, utcnow
 from bot.store.models import AuditLog, Contact, Conversation, Message, OutboxItem, new_id
 
 
@@ -76,11 +76,11 @@ class NewOutbound:
 
 
 # DML on tables, not mapped classes: Core statements skip the ORM's per-statement bookkeeping
-CONV = Conversation.__table__
-MSG = Message.__table__
-OUTBOX = OutboxItem.__table__
-AUDIT = AuditLog.__table__
-CONTACT = Contact.__table__
+CONV = table_of(Conversation)
+MSG = table_of(Message)
+OUTBOX = table_of(OutboxItem)
+AUDIT = table_of(AuditLog)
+CONTACT = table_of(Contact)
 
 # The hot path's statements, built once with bound parameters: building a statement and its cache key on every
 # call was the largest CPU cost per message.

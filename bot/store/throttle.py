@@ -22,16 +22,16 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, delete, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.errors import StoreError
-from bot.store.db import utcnow
+from bot.store.db import table_of, utcnow
 from bot.store.models import AuthThrottle
 
-T: Table = AuthThrottle.__table__  # type: ignore[assignment]
+T = table_of(AuthThrottle)
 _SALT = "crisisbot-auth-throttle:"
 
 

@@ -58,16 +58,17 @@ from bot.reservations.sql.models import (
 )
 from bot.reservations.sql.normalise import names_match, normalise_flight_number, normalise_reference
 from bot.settings import Settings
+from bot.store.db import table_of
 
 log = logging.getLogger(__name__)
 
-B = ResBooking.__table__
-P = ResPassenger.__table__
-S = ResSegment.__table__
-F = ResFlight.__table__
-INV = ResInventory.__table__
-IDEM = ResIdempotency.__table__
-META = ResMeta.__table__
+B = table_of(ResBooking)
+P = table_of(ResPassenger)
+S = table_of(ResSegment)
+F = table_of(ResFlight)
+INV = table_of(ResInventory)
+IDEM = table_of(ResIdempotency)
+META = table_of(ResMeta)
 
 MIN_CONNECTION = dt.timedelta(minutes=50)
 MAX_CONNECTION = dt.timedelta(hours=24)

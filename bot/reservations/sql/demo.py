@@ -20,8 +20,9 @@ from bot.reservations.base import SearchWishes
 from bot.reservations.sql.adapter import META, P, _State, load_state
 from bot.reservations.sql.models import ResAirport
 from bot.reservations.sql.normalise import name_key, normalise_reference
+from bot.store.db import table_of
 
-A = ResAirport.__table__
+A = table_of(ResAirport)
 SOON = dt.timedelta(hours=2)
 SOON_DAYS = dt.timedelta(days=4)
 MAX_SCAN = 3000
