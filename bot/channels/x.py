@@ -36,6 +36,8 @@ import collections
 import datetime as dt
 import hashlib
 import hmac
+import importlib
+import importlib.util
 import json
 import re
 import time
@@ -44,12 +46,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import aiohttp
 import structlog
-import tweepy  # type: ignore[import-untyped]
-import tweepy.errors  # type: ignore[import-untyped]
+import tweepy
+import tweepy.errors
 from sqlalchemy import select
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from tweepy.asynchronous import AsyncClient  # type: ignore[import-untyped]
+from tweepy.asynchronous import AsyncClient
 from yarl import URL
 
 from bot import errors
@@ -532,6 +534,8 @@ def _id(value: Any) -> str | None:
 # ---- polling ---------------------------------------------------------------------------------------------------------
 
 
+# the channel cursors store (bot/store/cursors.py, table channel_cursors) keeps the last ids polled
+HAVE_CURSORS = importlib.util.find_spec("bot.store.cursors") is not None
 MENTIONS_CURSOR = "x:mentions"
 DMS_CURSOR = "x:dm_events"
 
@@ -548,18 +552,23 @@ class XPoller(PeriodicService):
         self.channel = channel
         self.interval = channel.xs.poll_seconds
 
+    async def start(self) -> None:
+        if not HAVE_CURSORS:  # never poll without a place to keep how far we read: everything would be re-read
+            log.error("x_polling_unavailable", reason="no channel cursor store in this version")
+            return
+        await super().start()
+
     async def tick(self) -> None:
         await self.poll_mentions()
         await self.poll_dms()
 
     async def _cursor(self, name: str) -> int | None:
-        from bot.store import cursors
-
-        return await cursors.get(self.channel.ctx.store, name)
+        cursors = importlib.import_module("bot.store.cursors")
+        position = await cursors.get(self.channel.ctx.store, name)
+        return int(position) if position is not None else None
 
     async def _advance(self, name: str, position: int) -> None:
-        from bot.store import cursors
-
+        cursors = importlib.import_module("bot.store.cursors")
         await cursors.advance(self.channel.ctx.store, name, position)
 
     async def poll_mentions(self) -> int:

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot import errors
-from bot.channels.x import PUBLIC_REPLY, TIMELINE, XPoller, signature, thread_parts, weighted_length
+from bot.channels.x import HAVE_CURSORS, PUBLIC_REPLY, TIMELINE, XPoller, signature, thread_parts, weighted_length
 from bot.messages import OutboundMessage
 from bot.store.repo import NewOutbound
 from bot.texts import TEXTS
@@ -217,6 +217,7 @@ def test_weighted_length_counts_like_x():
     assert all(weighted_length(p) <= 280 for p in thread_parts(long_cjk))
 
 
+@pytest.mark.skipif(not HAVE_CURSORS, reason="needs the channel cursor store")
 async def test_polling_reads_mentions_and_dms_once_across_a_restart(db_url: str, api: FakeXApi):
     settings = x_settings(db_url, api, mode="polling", poll_seconds=3600)
     first_mention = api.add_mention(PASSENGER, "@crisisair hello")
