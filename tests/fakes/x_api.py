@@ -89,7 +89,7 @@ class FakeXApi(FakeApiServer):
     def add_mention(self, author: str, text: str, name: str = "Passenger") -> str:
         tid = new_id()
         self.users[author] = name
-        self.mentions.append({"id": tid, "text": text, "author_id": author})
+        self.mentions.append({"id": tid, "text": text, "author_id": author, "edit_history_tweet_ids": [tid]})
         return tid
 
     def add_dm(self, sender: str, text: str) -> str:
