@@ -215,6 +215,9 @@ def report(name: str, labels: list[dict[str, Any]], pred: list[str], flow: list[
     wrong = sum(flow[i] for i in others)
     print(f"wrong-flow rate (asks for nothing, would start a flow): {wrong}/{len(others)} = "
           f"{wrong / max(1, len(others)):.3f}")
+    four = sum(pred[i] in ASKS for i in others)
+    print(f"  of which one of the four asks (rebook/cancel/flight_status/request_human): {four}/{len(others)} = "
+          f"{four / max(1, len(others)):.3f}")
     angry = [i for i, r in enumerate(labels) if r["ask"] != OTHER and "anger" in r["feeling"]]
     calm = [i for i, r in enumerate(labels) if r["ask"] != OTHER and "anger" not in r["feeling"]]
     for label, idx in (("angry", angry), ("not angry", calm)):

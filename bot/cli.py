@@ -36,6 +36,10 @@ try:  # the NLU commands (parse, evaluate) live with the NLU runtime
 except ImportError:  # pragma: no cover - only while the NLU package is incomplete
     pass
 
+from bot.crisis.cli import app as crisis_app  # noqa: E402
+
+app.add_typer(crisis_app, name="crisis")
+
 
 def fail(message: str, code: int = 2) -> None:
     typer.echo(f"error: {message}", err=True)

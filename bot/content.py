@@ -6,7 +6,6 @@ from pathlib import Path
 
 from bot.errors import ContentError, ContentErrors
 from bot.settings import Settings
-from bot.yamlio import load_yaml
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -17,19 +16,10 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def validate_playbooks(content_dir: Path) -> list[ContentError]:
-    """Playbooks get their full schema with the crisis runner; until then every file must be a readable mapping."""
-    errors: list[ContentError] = []
-    folder = content_dir / "crisis_playbooks"
-    for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
-        name = _relative(path, content_dir)
-        try:
-            data, _lines = load_yaml(path, display_name=name)
-        except ContentError as exc:
-            errors.append(exc)
-            continue
-        if not isinstance(data, dict):
-            errors.append(ContentError(name, 1, None, "a playbook must be a mapping"))
-    return errors
+    """Every playbook against its schema: every text in every language, known placeholders, a valid scope."""
+    from bot.crisis.playbook import validate_playbooks as check
+
+    return check(content_dir)
 
 
 def validate_all(settings: Settings) -> list[ContentError]:

@@ -9,8 +9,9 @@ these, so callers handle one family of errors::
     ├── StoreError                the database failed (may pass: retry later)
     │   ├── ConcurrencyConflict   optimistic version check or lease lost
     │   └── StoreDataError        the database refused the values themselves (never passes: do not retry)
-    ├── ChannelError              a platform could not be reached or refused a message
-    │   └── RateLimited           the platform asked us to slow down (retry_after seconds)
+    ├── ChannelError              a platform could not be reached or refused a message (retried with backoff)
+    │   ├── RateLimited           the platform asked us to slow down (retry_after seconds)
+    │   └── Undeliverable         the platform refused this message for good (bot blocked, chat gone): not retried
     ├── NLUError                  the NLU backend failed
     ├── RequestRejected           inbound input refused; ``status_code`` is the HTTP answer (mapped in bot/app.py)
     │   ├── BadRequest            malformed inbound input (webhook body, CLI flag)              400
@@ -67,13 +68,26 @@ class StoreDataError(StoreError):
 
 
 class ChannelError(CrisisbotError):
-    """A platform could not be reached or refused the message."""
+    """A platform could not be reached or refused the message; the outbox retries it with backoff.
+
+    A message sent in several parts (split at the platform's length limit, or an X thread) that fails half-way says
+    how far it got: ``parts_sent`` parts were delivered, the last one with ``platform_id``. The outbox keeps that, so
+    a retry sends the remaining parts only (``OutboundMessage.parts_sent`` / ``last_platform_id``).
+    """
+
+    parts_sent: int | None = None
+    platform_id: str | None = None
 
 
 class RateLimited(ChannelError):
     def __init__(self, message: str, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Undeliverable(ChannelError):
+    """The platform refused this message for good (the passenger blocked the bot, the chat no longer exists, the
+    message itself is invalid): the outbox marks it failed at once instead of retrying."""
 
 
 class NLUError(CrisisbotError):

@@ -52,6 +52,9 @@ class OutboundMessage:
     kind: str = "text"
     conversation_id: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
+    # delivery progress of a message sent in several parts: a retry sends the parts after ``parts_sent``
+    parts_sent: int = 0
+    last_platform_id: str | None = None  # the platform's id of the last part sent (X threads reply to it)
 
     @classmethod
     def from_row(cls, row: _OutboxRowLike) -> OutboundMessage:
@@ -65,6 +68,8 @@ class OutboundMessage:
             kind=str(p.get("kind", "text")),
             conversation_id=row.conversation_id,
             payload=dict(p),
+            parts_sent=int(getattr(row, "parts_sent", 0) or 0),
+            last_platform_id=getattr(row, "platform_message_id", None),
         )
 
 

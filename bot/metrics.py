@@ -22,6 +22,9 @@ RECOVERED = Counter(
 )
 OUTBOX_SENT = Counter("crisisbot_outbox_sent_total", "Outbox items delivered", ["channel"])
 OUTBOX_RETRIES = Counter("crisisbot_outbox_retries_total", "Outbox send attempts that will be retried", ["channel"])
+OUTBOX_FAILED = Counter(
+    "crisisbot_outbox_failed_total", "Outbox items the platform refused for good (e.g. bot blocked)", ["channel"]
+)
 OUTBOX_PENDING = Gauge("crisisbot_outbox_pending", "Outbox items not yet delivered", multiprocess_mode="mostrecent")
 NLU_SECONDS = Histogram(
     "crisisbot_nlu_parse_seconds", "NLU parse time", buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5)

@@ -72,6 +72,7 @@ class Pipeline:
         self.nlu = nlu
         self.dialogue = dialogue
         self.settings = settings
+        self.crisis: Any = None  # bot.crisis.mode.CrisisMode: crisis mode while a crisis runs (set by the Runtime)
         self.worker_id = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._locks: dict[str, asyncio.Lock] = {}
         self._lock_users: dict[str, int] = {}
@@ -319,8 +320,11 @@ class Pipeline:
                 state = {**state, "queued_ack_at": dt.datetime.now(dt.UTC).isoformat()}
         else:
             inbound_status = "processed"
-            result = await self._decide(conv, language, text, parse, stale)
+            crisis = await self._crisis_context()
+            result = await self._decide(conv, language, text, parse, stale, crisis)
             state, replies = result.state, result.replies
+            if crisis is not None:
+                state, replies = await self._crisis_mode(crisis, conv, language, state, replies, result, audit)
             # handoffs and language flags are audited here, once, whatever the engine also reports
             audit.extend(e for e in result.events if e.get("action") not in ("handoff", "flag_language"))
             side = [
@@ -332,6 +336,8 @@ class Pipeline:
                 audit.append({"action": "handoff", "reason": result.handoff.reason,
                               "summary": result.handoff.summary, "priority": result.handoff.priority})
 
+        if getattr(detection, "settled", False) and isinstance(state, dict) and not state.get("language_settled"):
+            state = {**state, "language_settled": True}
         if not detection.supported:
             # answered in English; flagged so that a colleague who speaks the language can pick it up
             detected = getattr(detection, "detected", None)
@@ -389,6 +395,11 @@ class Pipeline:
 
     def _detect(self, text: str, conv: ConversationState) -> Detection:
         try:
+            # the language belongs to the conversation: a name, a code or a short answer never changes it
+            in_conversation = getattr(self.detector, "detect_in_conversation", None)
+            if in_conversation is not None:
+                settled = bool(isinstance(conv.state, dict) and conv.state.get("language_settled"))
+                return in_conversation(text, conv.language, settled=settled)
             return self.detector.detect(text, conv.language)
         except Exception:  # a detector bug must not lose the message
             log.exception("language_detection_failed")
@@ -409,8 +420,41 @@ class Pipeline:
                           (*parse.flags, "unsupported_language"))
         return parse
 
+    async def _crisis_context(self) -> Any:
+        if self.crisis is None:
+            return None
+        try:
+            return await self.crisis.context()
+        except StoreError:
+            log.warning("crisis_mode_unavailable")  # the bot answers as usual
+            return None
+
+    async def _crisis_mode(self, crisis: Any, conv: ConversationState, language: str, state: dict[str, Any],
+                           replies: list[Reply], result: TurnResult,
+                           audit: list[dict[str, Any]]) -> tuple[dict[str, Any], list[Reply]]:
+        """Open with the holding message when the human queue is long; put affected passengers first in it."""
+        now = dt.datetime.now(dt.UTC)
+        first = crisis.crises[0]
+        if state.get("crisis_greeted") != first.id:
+            state = {**state, "crisis_greeted": first.id}
+            if await self.crisis.queue_length() >= self.settings.crisis_holding_queue and not any(
+                    r.kind == "crisis_faq" for r in replies):
+                replies = [Reply(crisis.holding(language, now), kind="holding"), *replies]
+                audit.append({"action": "crisis_holding", "crisis": first.id})
+        if result.handoff is not None:
+            verified = state.get("verified") if isinstance(state.get("verified"), dict) else {}
+            affected = await self.crisis.affected_by(crisis, (verified or {}).get("reference"), now)
+            if affected is not None:
+                result.handoff = type(result.handoff)(
+                    reason=result.handoff.reason, summary=f"{result.handoff.summary}; crisis={affected.id} affected",
+                    priority=max(result.handoff.priority, 2))
+                state = {**state, "crisis_affected": affected.id}
+                audit.append({"action": "crisis_affected", "crisis": affected.id})
+        return state, replies
+
     async def _decide(
-        self, conv: ConversationState, language: str, text: str, parse: Parse, stale: bool = False
+        self, conv: ConversationState, language: str, text: str, parse: Parse, stale: bool = False,
+        crisis: Any = None,
     ) -> TurnResult:
         turn = Turn(
             conversation_id=conv.id,
@@ -423,6 +467,7 @@ class Pipeline:
             now=dt.datetime.now(dt.UTC),
             owner=conv.owner,
             stale=stale,
+            crisis=crisis,
         )
         try:
             return await self.dialogue.handle(turn)

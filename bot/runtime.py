@@ -15,7 +15,7 @@ import contextlib
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 import structlog
 from sqlalchemy import text
@@ -109,6 +109,7 @@ class Runtime:
         self._channels = channels
         self.channels: dict[str, Channel] = {}
         self.supervisor: ServiceSupervisor | None = None
+        self.crisis: Any = None  # bot.crisis.mode.CrisisMode
         self._nlu, self._detector, self._dialogue, self._adapter = nlu, detector, dialogue, adapter
         self.engine: AsyncEngine
         self.store: Store
@@ -149,6 +150,8 @@ class Runtime:
         self.pipeline = Pipeline(
             store=self.store, detector=self.detector, nlu=self.nlu, dialogue=self.dialogue, settings=s
         )
+        self.crisis = self._crisis_mode()
+        self.pipeline.crisis = self.crisis
         if self.serving:
             # the recovery service (bot/services/recovery.py) processes, now and while we run, what a dead
             # process stored and never answered
@@ -167,10 +170,28 @@ class Runtime:
         for name, channel in channels.items():
             await channel.initialize()
             self.channels[name] = channel
+        if self.crisis is not None:
+            from bot.crisis.channels import crisis_channels
+
+            self.crisis.manager.channels = crisis_channels(self.settings, self.channels)
         self.supervisor = ServiceSupervisor(
             self.store, build_services(self), lease_seconds=self.settings.leader_lease_seconds
         )
         await self.supervisor.start()
+
+    def _crisis_mode(self) -> Any:
+        """Crisis mode over the playbooks in the content folder (none there: no crisis mode)."""
+        from bot.crisis.channels import crisis_channels
+        from bot.crisis.manager import CrisisManager
+        from bot.crisis.mode import CrisisMode
+        from bot.crisis.playbook import load_playbooks
+
+        playbooks = load_playbooks(Path(self.settings.content_dir))
+        if not playbooks.playbooks:
+            return None
+        manager = CrisisManager(self.engine, self.settings, playbooks, self.adapter,
+                                crisis_channels(self.settings, {}))
+        return CrisisMode(self.engine, self.settings, playbooks, self.adapter, manager)
 
     @property
     def services(self) -> list[Service]:

@@ -34,9 +34,11 @@ class TelegramSettings(BaseModel):
 
     token: SecretStr | None = None
     secret_token: SecretStr | None = None  # checked against X-Telegram-Bot-Api-Secret-Token on the webhook
-    base_url: str = "https://api.telegram.org/bot"  # the Bot API; tests point it at a local fake server
-    mode: Literal["webhook", "polling"] = "webhook"
+    base_url: str = "https://api.telegram.org/bot"  # the Bot API (the token is appended); tests use a local fake
+    mode: Literal["webhook", "polling"] = "webhook"  # webhook: POST /webhooks/telegram; polling: getUpdates
     broadcast_chat_id: str | None = None  # a channel (e.g. @airline_status) for crisis updates
+    poll_timeout: float = 25.0  # long polling: how long one getUpdates waits for updates
+    timeout: float = 10.0  # connect / read / write timeout of one Bot API request
 
 
 class SlackSettings(BaseModel):
@@ -157,6 +159,15 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
     webhook_secret: SecretStr | None = None  # optional shared secret for the REST webhook (X-Crisisbot-Token)
+    # crisis playbooks (crisis_playbooks/*.yml)
+    crisis_staff: tuple[str, ...] = ()  # who may start, update, approve and end a crisis (empty: anyone)
+    crisis_approval: bool = False  # a second authorised person approves every message before it is sent
+    crisis_holding_queue: int = 25  # while a crisis is active, open with the holding message above this queue
+    # where each broadcast channel posts, per language ("*": every language), e.g.
+    # CRISISBOT_CRISIS_BROADCAST_TARGETS='{"telegram": {"*": "@demo_status"}, "slack": {"en": "C0STATUS"}}'
+    crisis_broadcast_targets: dict[str, dict[str, str]] = Field(default_factory=dict)
+    crisis_tick_seconds: float = 5.0  # how often the crisis scheduler looks for due updates
+
     # who may show the web chat page in a frame (CSP frame-ancestors), e.g. "https://www.airline.example"; by default
     # nobody (no clickjacking)
     webchat_frame_ancestors: str = "'none'"

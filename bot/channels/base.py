@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from bot.errors import PayloadTooLarge
+from bot.errors import ChannelError, PayloadTooLarge
 from bot.lifecycle import AsyncResource
 from bot.messages import OutboundMessage, Receiver
 from bot.settings import Settings
@@ -68,21 +68,46 @@ def numbered_list(buttons: tuple[dict[str, str], ...]) -> str:
     return "\n".join(f"{i}. {b['title']}" for i, b in enumerate(buttons, 1))
 
 
-def split_text(text: str, limit: int) -> tuple[str, ...]:
-    """Split on paragraph, line or word boundaries so that no part exceeds ``limit`` characters."""
-    if len(text) <= limit:
+def utf16_length(text: str) -> int:
+    """Length in UTF-16 code units: how Telegram (and JavaScript-based APIs) count a message's characters."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fitting_prefix(text: str, limit: int, measure: Callable[[str], int]) -> int:
+    """The largest i such that measure(text[:i]) <= limit (measure grows with i)."""
+    if measure is len or getattr(measure, "__func__", None) is Channel.measure:
+        return min(limit, len(text))
+    lo, hi = 0, min(len(text), limit)  # a character measures at least 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if measure(text[:mid]) <= limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def split_text(text: str, limit: int, measure: Callable[[str], int] = len) -> tuple[str, ...]:
+    """Split on paragraph, line or word boundaries so that no part measures more than ``limit``.
+
+    ``measure`` is how the platform counts (``len``: code points; ``utf16_length`` for Telegram).
+    """
+    if measure(text) <= limit:
         return (text,)
     parts: list[str] = []
     rest = text
-    while len(rest) > limit:
+    while measure(rest) > limit:
+        fit = _fitting_prefix(rest, limit, measure)
         cut = -1
         for sep in ("\n\n", "\n", " "):  # the strongest boundary that keeps a reasonable part
-            cut = rest.rfind(sep, 0, limit + 1)
-            if cut > limit // 3:
+            cut = rest.rfind(sep, 0, fit + 1)
+            if cut > fit // 3:
                 break
         if cut <= 0:
-            cut = limit
-        parts.append(rest[:cut].rstrip())
+            cut = max(fit, 1)
+        part = rest[:cut].rstrip()
+        if part:
+            parts.append(part)
         rest = rest[cut:].lstrip()
     if rest:
         parts.append(rest)
@@ -146,9 +171,20 @@ def verified(check: Check, max_body: int = MAX_WEBHOOK_BODY) -> Callable[[Endpoi
     return decorate
 
 
+PaceFn = Callable[[str], Awaitable[None]]
+
+
+async def _no_pacing(_recipient: str) -> None:
+    return None
+
+
 class Channel(AsyncResource):
     name: ClassVar[str]
     capabilities: ClassVar[Capabilities] = Capabilities()
+
+    # Set by the outbox dispatcher: waits for the platform's rate limits before one more API call to a recipient.
+    # ``deliver`` calls it before every part after the first (the dispatcher paces the first part itself).
+    pace: PaceFn = staticmethod(_no_pacing)
 
     def __init__(self, ctx: ChannelContext) -> None:
         self.ctx = ctx
@@ -169,6 +205,10 @@ class Channel(AsyncResource):
         paths = [getattr(r, "path", "") for r in self.routes()]
         return f"{self.name}: {', '.join(p for p in paths if p) or 'on'}"
 
+    def measure(self, text: str) -> int:
+        """How the platform counts a message's length (``max_length``): code points; Telegram counts UTF-16 units."""
+        return len(text)
+
     def broadcast_recipient(self) -> str | None:
         """Where public updates go on this channel (a Telegram channel, a Slack channel, the X timeline), if any."""
         return None
@@ -182,7 +222,34 @@ class Channel(AsyncResource):
                 # numbered choices ("1", "2", "3") are listed in the text already: "1. 1" would say nothing
                 text = f"{text}\n{numbered_list(buttons)}" if text else numbered_list(buttons)
             buttons = ()
-        return Rendered(split_text(text, self.capabilities.max_length), buttons)
+        return Rendered(split_text(text, self.capabilities.max_length, self.measure), buttons)
+
+    async def deliver(
+        self,
+        msg: OutboundMessage,
+        send_part: Callable[[str, tuple[dict[str, str], ...], str | None], Awaitable[str | None]],
+    ) -> str | None:
+        """Send a rendered message part by part with ``send_part(text, buttons, previous_platform_id)``; the buttons
+        ride on the last part. Parts already delivered by an earlier attempt (``msg.parts_sent``) are skipped, every
+        further part waits for the rate limits (``pace``), and a failure records how far it got on the error, so the
+        outbox's retry never sends a part twice. Returns the platform id of the last part.
+        """
+        rendered = self.render(msg)
+        texts = [t for t in rendered.texts if t.strip()]
+        last_id = msg.last_platform_id
+        for i, text in enumerate(texts):
+            if i < msg.parts_sent:
+                continue
+            if i > msg.parts_sent:
+                await self.pace(msg.recipient_id)
+            buttons = rendered.buttons if i == len(texts) - 1 else ()
+            try:
+                last_id = await send_part(text, buttons, last_id)
+            except ChannelError as exc:
+                if i > msg.parts_sent:
+                    exc.parts_sent, exc.platform_id = i, last_id
+                raise
+        return last_id
 
     @abc.abstractmethod
     async def send(self, msg: OutboundMessage) -> str | None:

@@ -14,6 +14,9 @@ from bot.settings import Settings
 CHANNELS: dict[str, str] = {
     "rest": "bot.channels.rest:RestChannel",
     "webchat": "bot.channels.webchat:WebchatChannel",
+    "telegram": "bot.channels.telegram:TelegramChannel",
+    "status": "bot.channels.status:StatusChannel",
+    "slack": "bot.channels.slack:SlackChannel",
     "x": "bot.channels.x:XChannel",
 }
 

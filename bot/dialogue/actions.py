@@ -79,6 +79,18 @@ class ActionContext:
         """The verified booking (fetched once per turn). Raises BookingNotFound when none is verified."""
         return await self.run.verified_booking()
 
+    def waiver(self, booking: Booking) -> dict[str, Any]:
+        """The crisis waiver for this booking as adapter keyword arguments (none when no crisis covers it)."""
+        crisis = self.run.turn.crisis
+        found = crisis.waiver_for(booking, self.now) if crisis is not None else None
+        if found is None:
+            return {}
+        active, waiver = found
+        if not self.slots.get("crisis_waiver"):
+            self.slots["crisis_waiver"] = waiver.code
+            self.event("crisis_waiver", crisis=active.id, code=waiver.code, reference=fingerprint(booking.reference))
+        return {"waiver": waiver}
+
     def idempotency_key(self, change: str, detail: str) -> str:
         return f"{self.run.turn.conversation_id}:{self.frame['id']}:{change}:{detail}"
 
@@ -318,7 +330,7 @@ async def check_booking(ctx: ActionContext) -> str:
         partly_flown = len(open_segments) != len(b.segments)
         if len(b.segments) > 2 or b.origin == b.destination or partly_flown:
             return "multi_segment"
-        if not b.fare.changeable and not b.disrupted:
+        if not b.fare.changeable and not b.disrupted and not ctx.waiver(b).get("waiver"):
             return "not_changeable"
     return "ok"
 
@@ -348,27 +360,57 @@ async def check_travel_date(ctx: ActionContext) -> str:
     return "ok"
 
 
-@action("search_alternatives", outcomes=("found", "none"), sets=('options', 'chosen'))
+NEXT_FREE_DAYS = 30  # how far ahead to look for the next free seats when none are free near the wished date
+
+
+@action("search_alternatives", outcomes=("found", "later", "none"), sets=('options', 'chosen', 'next_free_date'))
 async def search_alternatives(ctx: ActionContext) -> str:
+    """Up to three options: on the day asked for first (then the days after it, then the days before it), or as soon
+    as possible. When nothing near the wished date has seats, the next free seats after it ("later")."""
     b = await ctx.booking()
     value = ctx.slots.get("travel_date")
+    ctx.slots.pop("chosen", None)
+    ctx.slots.pop("next_free_date", None)
     if value in (None, "asap"):
         wishes = SearchWishes(date=None, earliest=ctx.now)
     else:
         wishes = SearchWishes(date=dt.date.fromisoformat(str(value)), date_window_days=1, earliest=ctx.now)
-    found = await ctx.adapter.search_alternatives(b, wishes, limit=12)
+    found = await ctx.adapter.search_alternatives(b, wishes, limit=12, **ctx.waiver(b))
     options = [o for o in found if o.seats_available >= b.party_size]
-    if wishes.date is not None:  # the day asked for first, then the days around it; shown in time order
+    crisis = ctx.run.turn.crisis
+    if crisis is not None:  # never offer a flight that the running crisis cancels too
+        options = [o for o in options if not any(
+            c.scope.matches(s.flight_number, s.origin, s.destination, s.departure)
+            for c in crisis.crises for s in o.segments)]
+    if wishes.date is not None:
         wanted = wishes.date
 
-        def distance(o: RebookOption) -> int:
-            return abs((local(o.departure, o.segments[0].origin).date() - wanted).days)
+        def day(o: RebookOption) -> dt.date:
+            return local(o.departure, o.segments[0].origin).date()
 
-        options = sorted(sorted(options, key=lambda o: (distance(o), o.departure))[:3], key=lambda o: o.departure)
+        # the day asked for first, in time order; then the days after it, then the days before it
+        options.sort(key=lambda o: (day(o) != wanted, day(o) < wanted, o.departure))
     options = options[:3]
+    outcome = "found"
+    if not options:
+        # nothing free near the wished date (or soon): when are the next free seats?
+        start = ctx.now
+        if wishes.date is not None:
+            first_day = wishes.date - dt.timedelta(days=wishes.date_window_days)
+            start = max(ctx.now, dt.datetime.combine(first_day, dt.time(0), tzinfo=local(ctx.now, _origin(ctx)).tzinfo))
+        later = SearchWishes(date=None, earliest=start, horizon_days=NEXT_FREE_DAYS)
+        found = await ctx.adapter.search_alternatives(b, later, limit=12, **ctx.waiver(b))
+        options = [o for o in found if o.seats_available >= b.party_size]
+        if crisis is not None:
+            options = [o for o in options if not any(
+                c.scope.matches(s.flight_number, s.origin, s.destination, s.departure)
+                for c in crisis.crises for s in o.segments)]
+        options = options[:3]
+        if options:
+            outcome = "later"
+            ctx.slots["next_free_date"] = local(options[0].departure, options[0].segments[0].origin).date().isoformat()
     ctx.slots["options"] = [option_dict(o) for o in options]
-    ctx.slots.pop("chosen", None)
-    return "found" if options else "none"
+    return outcome if options else "none"
 
 
 def options_context(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -382,6 +424,7 @@ def options_context(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "flight_numbers": [s["flight_number"] for s in o["segments"]],
                 "departure_local": local(first["departure"], first["origin"]).strftime("%H:%M"),
                 "date_local": local(first["departure"], first["origin"]).date().isoformat(),
+                "stops": len(o["segments"]) - 1,
             }
         )
     return out
@@ -433,7 +476,7 @@ async def rebook(ctx: ActionContext) -> str:
     require_confirmed(ctx)
     key = ctx.idempotency_key("rebook", option_id)
     try:
-        result = await ctx.adapter.rebook(b.reference, option_id, key)
+        result = await ctx.adapter.rebook(b.reference, option_id, key, **ctx.waiver(b))
     except NoSeatsAvailable:
         return "no_seats"
     except ChangeNotAllowed:
@@ -466,6 +509,12 @@ async def cancel_terms(ctx: ActionContext) -> str:
         ctx.slots["cancel_mode"] = "eu261_refund"
         ctx.slots["refund_amount"] = str(fare.total_paid)
         return "disrupted"
+    waiver = ctx.waiver(b).get("waiver")
+    if waiver is not None and waiver.refund:  # the crisis policy: a full refund whatever the fare
+        ctx.slots["cancel_mode"] = "refund"
+        ctx.slots["cancel_fee"] = "0"
+        ctx.slots["refund_amount"] = str(fare.total_paid)
+        return "refund"
     if fare.refundable:
         ctx.slots["cancel_mode"] = "fee_refund" if fare.cancel_fee > 0 else "refund"
         ctx.slots["cancel_fee"] = str(fare.cancel_fee)
@@ -483,7 +532,7 @@ async def cancel(ctx: ActionContext) -> str:
     require_confirmed(ctx)
     key = ctx.idempotency_key("cancel", mode)
     try:
-        result = await ctx.adapter.cancel(b.reference, mode, key)
+        result = await ctx.adapter.cancel(b.reference, mode, key, **ctx.waiver(b))
     except ChangeNotAllowed:
         return "not_allowed"
     except IdempotencyConflict as exc:

@@ -76,6 +76,7 @@ class Turn:
     state: dict[str, Any]  # the conversation's dialogue state as stored (empty dict for a new conversation)
     now: dt.datetime  # aware UTC
     owner: str = "bot"
+    crisis: Any = None  # bot.crisis.mode.CrisisContext while a crisis runs
     # the message arrived while the conversation stood at an earlier version than the one it is processed at: it
     # answers an earlier question, so it must not execute a booking change
     stale: bool = False

@@ -57,6 +57,7 @@ from bot.dialogue.loader import (
 from bot.errors import StoreError
 from bot.nlu.base import FALLBACK_INTENT, Parse
 from bot.nlu.cjk import has_cjk
+from bot.nlu.entities.options import describe_option
 from bot.privacy import remember, remember_from
 from bot.reservations.base import AdapterUnavailable, Booking, BookingNotFound, ReservationError
 from bot.settings import SUPPORTED_LANGUAGES, Settings
@@ -69,6 +70,10 @@ INFO_INTENTS = ("greet", "help", "thanks", "crisis_info", "baggage", "refund_sta
 CONTROL_INTENTS = ("rebook", "cancel", "flight_status", "request_human", "stop", "help", "affirm", "deny", "greet",
                    "thanks", "crisis_info", "baggage", "refund_status", "complaint")
 MAX_STEPS_PER_TURN = 200
+# what the bot serves even when the passenger is angry (the first time): asks it can act on, and answers to its own
+# questions; anger with anything else (a complaint, venting, out of scope) is handed to a person
+SERVABLE_WHEN_ANGRY = frozenset({"rebook", "cancel", "flight_status", "crisis_info", "baggage", "refund_status",
+                                 "affirm", "deny", "choose_option", "provide_info", "stop"})
 LAST_CHANGE_TTL = dt.timedelta(hours=1)
 PRIVATE_SLOTS = ("last_name", "otp_code", "otp_hash", "otp_expires", "otp_tries")
 
@@ -78,6 +83,36 @@ _FLIGHT = re.compile(r"([A-Z]{2}|[A-Z]\d|\d[A-Z])\s?(\d{1,4})")
 _TIME = re.compile(r"\b([01]?\d|2[0-3])[:.h]([0-5]\d)\b")
 _OTP = re.compile(r"\d{6}")
 
+
+# a date right after "my flight" / "vlucht van" / "vol de" names the booked flight, not the wished one
+_OWN_FLIGHT_BEFORE_DATE = re.compile(
+    r"(?:^|\W)(?:flight|flights|vlucht|vluchten|vol|flug|vuelo|volo|voo|lot|flyg|flyget|flygning|flyet|afgang|"
+    r"booking|boeking|reservation|buchung|reserva|prenotazione|rezerwacja|bokning|rejs)"
+    r"(?:\s+(?:of|on|for|van|op|voor|de|du|d'|von|vom|am|fur|del|di|da|do|del|z|na|pa|den|le|el|il|o|a))?\s*$",
+    re.IGNORECASE,
+)
+# the data a passenger may give before a flow asks for it, kept in state["carry"] until a step needs it
+CARRIED_ENTITIES = ("booking_reference", "last_name", "flight_number", "date")
+
+# a short answer at a confirmation, in any of our languages, whatever else it says ("si grazie", "ok thanks", "ja
+# bitte", "nee dank je"); extend per language (folded: lower case, no accents)
+YES_WORDS = frozenset(
+    "yes yeah yep yup sure ok okay okey alright correct confirm confirmed please fine "
+    "ja jawel jazeker graag prima goed akkoord klopt "
+    "oui ouais daccord parfait confirme "
+    "jawohl gerne genau passt bitte richtig einverstanden "
+    "si claro vale perfecto correcto confirmo dale "
+    "certo perfetto bene confermo esatto "
+    "sim perfeito "
+    "tak jasne oczywiscie potwierdzam dobrze zgoda "
+    "javisst absolut visst jo bestemt "
+    "да evet tamam はい 是 是的 好 好的 对".split()
+)
+NO_WORDS = frozenset(
+    "no nope nah not don't dont cancel stop nee neen niet niks liever non pas nein nicht nee nao não nie nej ikke inte "
+    "net hayir".split()
+)
+_WORDS_ONLY = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 _CALLED = object()  # _run_frame pushed a frame (call or switch): run the new top frame
 
@@ -134,6 +169,7 @@ class Run:
         self.booking_cache: Booking | None = None
         self.steps_run = 0
         self.prefill = True  # the message's data may still fill steps that are about to ask
+        self.used: set[str] = set()  # values steps took in this turn (not to be carried further)
 
     # ------------------------------------------------------------ frames
     @property
@@ -172,6 +208,21 @@ class Run:
     def entity(self, name: str) -> Any | None:
         value = self.parse.first(name)
         return value if value not in (None, "") else None
+
+    def wished_date(self, *, strict: bool) -> str | None:
+        """The date the passenger wants to travel on: the last date of the message, leaving out (when ``strict``, i.e.
+        not a direct answer to "when?") dates that name the booked flight ("my flight tomorrow was cancelled")."""
+        text = self.parse.text
+        dates = [e for e in self.parse.entities if e.entity == "date" and e.value not in (None, "")]
+        if strict:
+            dates = [e for e in dates if not _OWN_FLIGHT_BEFORE_DATE.search(text[: max(0, e.start)][-40:])
+                     or e.start <= 0]
+        for e in reversed(dates):
+            try:
+                return dt.date.fromisoformat(str(e.value)).isoformat()
+            except ValueError:
+                continue
+        return None
 
     @property
     def intent(self) -> str:
@@ -232,6 +283,8 @@ class Run:
                 v["fee_note"] = fmt.fee_note(chosen, lang, t)
             if slots.get("travel_date") and slots["travel_date"] != "asap":
                 v["travel_date"] = fmt.fmt_date(slots["travel_date"], lang)
+            if slots.get("next_free_date"):
+                v["next_free_date"] = fmt.fmt_date(slots["next_free_date"], lang)
             cur = slots.get("currency") or "EUR"
             for name in ("refund_amount", "voucher_amount", "cancel_fee", "fee_charged", "total_paid"):
                 if slots.get(name) is not None:
@@ -414,8 +467,30 @@ class FlowEngine(DialogueEngine):
         state["stack"] = good
         return state
 
+    def _remember(self, run: Run) -> None:
+        """Keep what this message gave that no step has taken yet ("... kan ik vrijdag vliegen?" while the flow
+        still asks for the name), until a step needs it."""
+        if not run.stack or run.result.handoff is not None or "unsupported_language" in run.parse.flags:
+            return
+        taken = set(run.used)
+        for frame in run.stack:
+            taken.update(str(v).casefold() for v in frame["slots"].values() if isinstance(v, str))
+        verified = run.state.get("verified") or {}
+        taken.update(str(v).casefold() for v in verified.values() if isinstance(v, str))
+        carry = run.state.setdefault("carry", {})
+        for name in CARRIED_ENTITIES:
+            value = run.wished_date(strict=True) if name == "date" else run.entity(name)
+            if value is None:
+                continue
+            value = str(value).strip()
+            if name in ("booking_reference", "flight_number"):
+                value = re.sub(r"\s", "", value).upper()
+            if value.casefold() not in taken:
+                carry[name] = value
+
     def _finish(self, run: Run) -> TurnResult:
         state = run.state
+        self._remember(run)
         remember_from(state)
         state["nlu_context"] = self._nlu_context(run)
         run.result.state = state
@@ -452,17 +527,28 @@ class FlowEngine(DialogueEngine):
         if "unsupported_language" in parse.flags:
             run.result.events.append({"action": "flag_language"})
         if "angry" in parse.flags:
-            self._handoff(run, "angry", "handoff_angry", priority=1)
-            return
+            # anger sets priority, it does not hide the ask: an angry passenger who asks for something the bot can
+            # do (a new flight, a cancellation, a status, an answer the flow expects) is served; anger with no
+            # servable ask, or anger again later in the conversation, goes to a person
+            counters = state["counters"]
+            counters["angry"] = int(counters.get("angry") or 0) + 1
+            if counters["angry"] >= 2 or not (run.confident and run.intent in SERVABLE_WHEN_ANGRY):
+                self._handoff(run, "angry", "handoff_angry", priority=1)
+                return
+            run.result.events.append({"action": "angry_served", "intent": run.intent})
         confident = run.confident
         intent = run.intent
         if confident and intent == "request_human":
             self._handoff(run, "request_human", "handoff_request")
             return
+        if confident and intent in ("stop", "deny") and self._answers_with_shortcut(run):
+            confident = False  # "me da igual" to "when?" is the answer "any date", not "stop"
         if confident and intent == "stop":
             self._stop(run)
             return
         top = run.top()
+        if run.turn.crisis is not None and self._crisis_answer(run, top):
+            return
         if top is not None and top.get("awaiting"):
             await self._continue(run)
             return
@@ -470,6 +556,55 @@ class FlowEngine(DialogueEngine):
             await self._run(run)
             return
         await self._idle(run)
+
+    def _answers_with_shortcut(self, run: Run) -> bool:
+        """The message is one of the phrases the parked question takes as an answer (flows' ``shortcuts``)."""
+        top = run.top()
+        step = run.step_of(top) if top is not None and top.get("awaiting") else None
+        if not isinstance(step, CollectStep) or not step.shortcuts:
+            return False
+        normalized = _norm(run.parse.text[:500])
+        return any(
+            (pattern := _phrase_pattern(phrase)) is not None and pattern.search(normalized)
+            for per_language in step.shortcuts.values() for phrases in per_language.values() for phrase in phrases
+        )
+
+    # ================================================================ crisis mode
+    def _crisis_answer(self, run: Run, top: dict[str, Any] | None) -> bool:
+        """Answer a crisis question from the running playbook's FAQ (in the passenger's language)."""
+        crisis = run.turn.crisis
+        awaiting = top is not None and top.get("awaiting")
+        if awaiting and run.intent != "crisis_info" and run.confident:
+            return False  # the passenger answers the flow's question
+        ans = crisis.answer(run.turn.text, run.language, intent=run.intent, confident=run.confident,
+                            now=run.turn.now)
+        if ans is not None:
+            text, crisis_id, faq = ans.text, ans.crisis.id, ans.entry_id
+        elif run.intent == "crisis_info" and run.confident and not awaiting:
+            text, crisis_id, faq = crisis.holding(run.language, run.turn.now), crisis.crises[0].id, None
+        else:
+            return False
+        self._understood(run)
+        buttons = () if awaiting else self._main_choices(run)[:2]
+        run.result.replies.append(Reply(text=text, buttons=buttons, kind="crisis_faq"))
+        run.result.events.append({"action": "crisis_faq", "crisis": crisis_id, "faq": faq,
+                                  "score": round(ans.score, 3) if ans else None})
+        if awaiting:
+            run.ask(top, prefix="back_to_flow")
+        return True
+
+    def _crisis_queue_change(self, run: Run, change: str) -> bool:
+        """While the reservation system is down (an IT outage playbook), take the request and do it when back."""
+        crisis = run.turn.crisis
+        down = crisis.changes_unavailable if crisis is not None else None
+        if down is None:
+            return False
+        text = crisis.faq_text("system_down", run.language, run.turn.now) or crisis.holding(run.language,
+                                                                                             run.turn.now)
+        run.state["crisis_request"] = {"crisis": down.id, "change": change, "at": run.turn.now.isoformat()}
+        run.result.replies.append(Reply(text=text, kind="crisis_faq"))
+        run.result.events.append({"action": "crisis_request_queued", "crisis": down.id, "change": change})
+        return True
 
     def _understood(self, run: Run) -> None:
         run.state["counters"]["misunderstandings"] = 0
@@ -504,6 +639,11 @@ class FlowEngine(DialogueEngine):
             # the main choices (a colleague who speaks the language is flagged by the pipeline)
             run.say("unsupported_language", buttons=self._main_choices(run))
             return
+        data = run.entity("flight_number") or run.entity("booking_reference") or run.entity("last_name")
+        if run.confident and intent in ("thanks", "greet") and data:
+            # "... reserva 3x89e8 apelido Schneider, obrigada": the closing word never swallows the request
+            intent = next((p.name for p in run.parse.intent_ranking[1:4]
+                           if p.name in self.flows.by_intent and p.confidence >= 0.1), "provide_info")
         if not run.confident and (run.entity("flight_number") or run.entity("booking_reference")):
             intent = "provide_info"  # unsure what they want, but they gave us data we can use
         elif not run.confident:
@@ -513,8 +653,22 @@ class FlowEngine(DialogueEngine):
             if not self._misunderstood(run):
                 run.say("clarify", buttons=self._main_choices(run))
             return
+        if (intent == "provide_info" and run.entity("booking_reference") and run.wished_date(strict=True)
+                and "rebook" in self.flows.by_intent):
+            intent = "rebook"  # a booking and another day to fly: "boeking X naam Y, kan ik vrijdag vliegen?"
         self._understood(run)
         flow_name = self.flows.by_intent.get(intent)
+        queued = state.get("crisis_request")
+        if isinstance(queued, dict) and queued.get("change") in self.flows and not (
+                run.turn.crisis is not None and run.turn.crisis.changes_unavailable):
+            # the reservation system is back: the change asked for during the outage goes first
+            state.pop("crisis_request", None)
+            if flow_name is None or flow_name == queued["change"]:
+                run.result.events.append({"action": "crisis_request_resumed", "change": queued["change"]})
+                await self._start(run, queued["change"])
+                return
+        if flow_name in ("rebook", "cancel") and self._crisis_queue_change(run, flow_name):
+            return
         if flow_name and not self.flows[flow_name].internal:
             await self._start(run, flow_name)
             return
@@ -657,6 +811,7 @@ class FlowEngine(DialogueEngine):
                         run.ask(frame)
                         frame["awaiting"] = True
                         return None
+                    run.used.add(str(value).casefold())
                     slots[step.collect] = value
                 outcome = "ok"
                 if step.validate_:
@@ -774,8 +929,10 @@ class FlowEngine(DialogueEngine):
             return None
         carry = run.state.get("carry") or {}
         value = self._extract(run, step, run.stack[-1], strict=True)
-        if value is None and carry.get(step.collect) is not None:
-            value = carry.pop(step.collect)
+        for key in dict.fromkeys((step.collect, step.entity or step.expects)):
+            if value is None and carry.get(key) is not None:
+                value = carry[key]
+            carry.pop(key, None)  # used (or superseded by what this message says)
         return value
 
     def _extract(self, run: Run, step: CollectStep, frame: dict[str, Any], *, strict: bool) -> Any | None:
@@ -813,11 +970,13 @@ class FlowEngine(DialogueEngine):
                 return text
             return None
         if exp == "date":
-            value = run.entity(entity)
-            try:
-                return dt.date.fromisoformat(str(value)).isoformat() if value else None
-            except ValueError:
-                return None
+            if entity != "date":
+                value = run.entity(entity)
+                try:
+                    return dt.date.fromisoformat(str(value)).isoformat() if value else None
+                except ValueError:
+                    return None
+            return run.wished_date(strict=strict)
         if exp == "flight_number":
             value = run.entity(entity)
             if value:
@@ -856,6 +1015,11 @@ class FlowEngine(DialogueEngine):
 
     def _extract_option(self, run: Run, frame: dict[str, Any], *, strict: bool) -> int | None:
         options = frame["slots"].get("options") or []
+        # a description first: "friday the 7:55 one" is Friday's 07:55 even if Thursday's leaves at 07:55 too
+        described = describe_option(run.parse.text[:300], self._nlu_language(run), options_context(options),
+                                    [str(d) for d in run.parse.entity_values("date")])
+        if described is not None:
+            return described
         value = run.entity("option")
         if value is not None:
             try:
@@ -880,6 +1044,10 @@ class FlowEngine(DialogueEngine):
             if m:
                 return int(m.group(1))
         return None
+
+    @staticmethod
+    def _nlu_language(run: Run) -> str:
+        return run.parse.language or run.language
 
     async def _continue(self, run: Run) -> None:
         """The top frame waits for an answer: take it, or handle what the passenger said instead."""
@@ -911,6 +1079,9 @@ class FlowEngine(DialogueEngine):
             value = self._extract(run, step, frame, strict=False)
             if value is not None:
                 self._understood(run)
+                for key in (step.collect, step.entity or step.expects):
+                    run.state.get("carry", {}).pop(key, None)  # answered now: what was said before is superseded
+                run.used.add(str(value).casefold())
                 frame["slots"][step.collect] = value
                 frame["awaiting"] = False
                 await self._run(run)
@@ -927,11 +1098,11 @@ class FlowEngine(DialogueEngine):
                     self._goto(run, frame, target, run.index_of(frame))
                     await self._run(run)
                     return
-        elif isinstance(step, ConfirmStep) and run.confident and run.intent in ("affirm", "deny"):
+        elif isinstance(step, ConfirmStep) and (answer := self._confirm_answer(run)) is not None:
             self._understood(run)
             frame["awaiting"] = False
             i = run.index_of(frame)
-            if run.intent == "affirm":
+            if answer == "affirm":
                 terms = confirm_terms(run.state, frame["slots"])
                 if frame.get("confirming") != terms:
                     # what the question said is not what would now be done (or it was asked before questions
@@ -981,6 +1152,22 @@ class FlowEngine(DialogueEngine):
         else:
             run.ask(frame, prefix="not_understood")
 
+    def _confirm_answer(self, run: Run) -> str | None:
+        """"affirm", "deny" or None: the NLU's reading, or a short answer with a yes or a no in it ("si grazie",
+        "ok thanks", "ja bitte"), whatever the intent model made of the politeness around it."""
+        if run.confident and run.intent in ("affirm", "deny"):
+            return run.intent
+        words = [_norm(w) for w in _WORDS_ONLY.findall(run.parse.text[:200])]
+        if not words or len(words) > 5:
+            return None
+        yes = any(w in YES_WORDS for w in words) or "👍" in run.parse.text
+        no = any(w in NO_WORDS for w in words)
+        if yes and not no:
+            return "affirm"
+        if no and not yes:
+            return "deny"
+        return None
+
     async def _correction(self, run: Run, frame: dict[str, Any]) -> bool:
         flow = run.flow_of(frame)
         current = run.index_of(frame)
@@ -1012,6 +1199,7 @@ class FlowEngine(DialogueEngine):
             for later in flow.steps[index:]:
                 if isinstance(later, CollectStep):
                     frame["slots"].pop(later.collect, None)
+            run.used.add(str(value).casefold())
             frame["slots"][step.collect] = value
             run.set_index(frame, index)
             frame["awaiting"] = False

@@ -67,6 +67,10 @@ class Parse:
     intent_ranking: tuple[IntentPrediction, ...] = ()
     entities: tuple[Entity, ...] = ()
     flags: tuple[str, ...] = field(default=())  # e.g. "unsupported_language", "angry", "empty", "truncated"
+    # what the message asks for, every ask seen, in the order the bot acts on them (rebook > cancel >
+    # flight_status > request_human); the intent is the first of them unless an in-flow answer was expected
+    asks: tuple[IntentPrediction, ...] = ()
+    feelings: tuple[str, ...] = ()  # how the passenger feels: anger, urgency, distress, praise, sarcasm
 
     def entity_values(self, name: str, role: str | None = None) -> list[Any]:
         return [e.value for e in self.entities if e.entity == name and (role is None or e.role == role)]
@@ -76,7 +80,7 @@ class Parse:
         return values[0] if values else None
 
     def to_dict(self) -> dict[str, Any]:
-        """Rasa's parse shape plus ``language`` (and ``flags``)."""
+        """Rasa's parse shape plus ``language``, ``flags``, ``asks`` and ``feelings``."""
         return {
             "text": self.text,
             "language": self.language,
@@ -86,6 +90,8 @@ class Parse:
             ],
             "entities": [e.to_dict() for e in self.entities],
             "flags": list(self.flags),
+            "asks": [{"name": a.name, "confidence": round(a.confidence, 4)} for a in self.asks],
+            "feelings": list(self.feelings),
         }
 
     @classmethod
@@ -111,6 +117,9 @@ class Parse:
                 for e in d.get("entities", [])
             ),
             flags=tuple(d.get("flags", ())),
+            asks=tuple(IntentPrediction(a["name"], float(a.get("confidence", 1.0))) for a in d.get("asks", ())
+                       if isinstance(a, dict) and "name" in a),
+            feelings=tuple(str(f) for f in d.get("feelings", ())),
         )
 
 

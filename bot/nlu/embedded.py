@@ -23,8 +23,20 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import ContentErrors, NLUError
+from bot.nlu.asks import (
+    ASK_MARGINS,
+    BOOKING_ARTEFACT,
+    CUE_FEATURES,
+    CUE_WEIGHT,
+    INTENT_WEIGHT,
+    CueReader,
+    ask_labels,
+    asks_from_scores,
+    read_feelings,
+)
 from bot.nlu.base import FALLBACK_INTENT, Entity, IntentPrediction, NLUBackend, Parse, parse_payload
 from bot.nlu.cjk import CJK_CLASS
+from bot.nlu.cues import ASKS
 from bot.nlu.entities import EntityExtractor
 from bot.nlu.lexicon import is_angry
 from bot.nlu.text import WORD_RE, fold, normalize_for_classifier, sanitize
@@ -32,7 +44,7 @@ from bot.nlu.training_data import TrainingData, load_training_data, training_fil
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = "embedded-7"  # bump when features, classifier or normalisation change
+MODEL_VERSION = "embedded-8-asks-cjk"  # bump when features, classifier or normalisation change
 RANKING_SIZE = 10
 SVC_C = 1.0  # regularisation of the LinearSVC (chosen by cross-validation on intents/)
 CLASS_WEIGHT: str | None = None
@@ -91,6 +103,18 @@ class IntentModel:
     languages: tuple[str, ...] = ()
     vocabulary: frozenset[str] = field(default_factory=frozenset)
     language_words: bool = False  # word features also tagged with the message language ("tak" pl = yes, da = thanks)
+    ask_model: Any = None  # IntentModel over ASKS (one-vs-rest decision scores, cue tokens in the text)
+    cue_patterns: tuple[tuple[str, str], ...] = ()  # regex items of the training data (ask_*, feeling_*)
+    cue_features: tuple[str, ...] = ()  # ask model: extra feature columns after the word block, one per cue
+
+    def cue_scores(self, normalized: str, found: list[str], language: str | None = None) -> Any:
+        """Decision scores of the text plus the cue columns that fire (``found``: cue feature names)."""
+        raw, _ = self.scores(normalized, language)
+        base = len(self.char_vocab) + len(self.word_vocab)
+        for name in found:
+            if name in self.cue_features:
+                raw = raw + CUE_WEIGHT * self.weights[base + self.cue_features.index(name)]
+        return raw
 
     @staticmethod
     def _char_ngrams(text: str) -> list[str]:
@@ -236,7 +260,13 @@ def train_model(datas: list[TrainingData], digest: str = "", *, calibrate: bool 
     if coef.shape[0] == 1:  # two classes: sklearn keeps one row
         coef = np.vstack([-coef, coef])
         bias = np.array([-bias[0], bias[0]], dtype=np.float32)
+    ask_model = None
+    cue_patterns = tuple(r for td in datas for r in td.regexes if r[0].startswith(("ask_", "feeling_")))
+    if not by_language:
+        ask_model = train_ask_model(datas, CueReader(list(cue_patterns)), normalizer, language_words)
     return IntentModel(
+        ask_model=ask_model,
+        cue_patterns=cue_patterns,
         classes=classes,
         char_vocab={k: int(v) for k, v in chars.vocabulary_.items()},
         char_idf=np.asarray(chars.idf_, dtype=np.float32),
@@ -250,6 +280,75 @@ def train_model(datas: list[TrainingData], digest: str = "", *, calibrate: bool 
         languages=tuple(td.language for td in datas),
         vocabulary=vocab,
         language_words=language_words,
+    )
+
+
+ASK_PAIRS = 0.5  # joined pairs of any two examples of a language, per example, for the ask model
+ASK_C = 0.5  # regularisation of the ask model's classifiers
+ASK_TRAIN_ONLY = frozenset({"choose_option", "provide_info", "affirm", "deny", "stop"})  # not joined into pairs
+
+
+def train_ask_model(datas: list[TrainingData], cues: CueReader, normalizer: Any = normalize_for_classifier,
+                    language_words: bool = True) -> IntentModel:
+    """One binary linear classifier per ask (rebook, cancel, flight_status, request_human), trained on every example
+    (its intent mapped to its ask, or none) plus pairs of examples joined into one message with the union of asks."""
+    import random
+
+    import numpy as np
+    from scipy.sparse import hstack
+    from sklearn.svm import LinearSVC
+
+    rnd = random.Random(13)
+    texts: list[str] = []
+    labels: list[frozenset[str]] = []
+    langs: list[str] = []
+    for td in datas:
+        ex = [(e.text, ask_labels(e.intent)) for e in td.examples]
+        texts += [t for t, _ in ex]
+        labels += [y for _, y in ex]
+        langs += [td.language] * len(ex)
+        long = [(e.text, ask_labels(e.intent)) for e in td.examples if e.intent not in ASK_TRAIN_ONLY]
+        if len(long) >= 4:
+            for _ in range(int(len(long) * ASK_PAIRS)):
+                (a, ya), (b, yb) = rnd.sample(long, 2)
+                texts.append(a.rstrip() + rnd.choice([". ", " ", "! ", "... ", ", "]) + b.lstrip())
+                labels.append(ya | yb)
+                langs.append(td.language)
+    norm = [normalizer(t[:MAX_CLASSIFIER_CHARS]) for t in texts]
+    chars, words = _vectorizers()
+    word_docs = [_word_input(n, lang) for n, lang in zip(norm, langs, strict=True)] if language_words else norm
+    from scipy.sparse import csr_matrix
+
+    rows, cols = [], []
+    for i, n in enumerate(norm):
+        for name in cues.features(n):
+            rows.append(i)
+            cols.append(CUE_FEATURES.index(name))
+    cue_x = csr_matrix((np.full(len(rows), CUE_WEIGHT, dtype=np.float32), (rows, cols)),
+                       shape=(len(norm), len(CUE_FEATURES)))
+    x = hstack([chars.fit_transform(norm), words.fit_transform(word_docs), cue_x]).tocsr()
+    coefs, biases = [], []
+    for a in ASKS:
+        y = np.array([a in lab for lab in labels], dtype=np.int8)
+        if y.sum() == 0 or y.sum() == len(y):
+            coefs.append(np.zeros(x.shape[1], dtype=np.float32))
+            biases.append(-1.0)
+            continue
+        clf = LinearSVC(C=ASK_C).fit(x, y)
+        coefs.append(np.asarray(clf.coef_[0], dtype=np.float32))
+        biases.append(float(clf.intercept_[0]))
+    return IntentModel(
+        classes=list(ASKS),
+        char_vocab={k: int(v) for k, v in chars.vocabulary_.items()},
+        char_idf=np.asarray(chars.idf_, dtype=np.float32),
+        word_vocab={k: int(v) for k, v in words.vocabulary_.items()},
+        word_idf=np.asarray(words.idf_, dtype=np.float32),
+        weights=np.ascontiguousarray(np.stack(coefs, axis=1)),
+        bias=np.asarray(biases, dtype=np.float32),
+        temperature=1.0,
+        n_examples=len(texts),
+        language_words=language_words,
+        cue_features=CUE_FEATURES,
     )
 
 
@@ -283,6 +382,8 @@ def _digest(paths: list[Path]) -> str:
         pass
     for p in sorted(paths):
         h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    for code in (Path(__file__).with_name("cues.py"), Path(__file__).with_name("asks.py")):  # features of the model
+        h.update(code.read_bytes())
     return h.hexdigest()[:24]
 
 
@@ -313,6 +414,8 @@ class EmbeddedBackend(NLUBackend):
         self.from_cache = False
         self.train_in_subprocess = train_in_subprocess
         self._lock = threading.Lock()
+        self.cues = CueReader()
+        self.ask_margins = dict(ASK_MARGINS)
 
     # -- lifecycle ---------------------------------------------------------------------------------------------------
     async def initialize(self) -> None:
@@ -349,6 +452,7 @@ class EmbeddedBackend(NLUBackend):
                 synonyms.update(td.synonyms)
             self.extractor = EntityExtractor(default_carrier=self.settings.airline_code, synonyms=synonyms,
                                              known_words=model.vocabulary)
+            self.cues = CueReader(list(model.cue_patterns))
             self.model = model
             self.train_seconds = time.perf_counter() - t0
             # warm up: first calls pay for lazy imports and regex compilation
@@ -418,8 +522,16 @@ class EmbeddedBackend(NLUBackend):
         except Exception:
             log.exception("entity extraction failed")
             entities = []
-        ranking = self.model.predict(normalize_for_classifier(clean[:MAX_CLASSIFIER_CHARS]), lang)
-        ranking = self._adjust(clean, ranking, entities, ctx)
+        normalized = normalize_for_classifier(BOOKING_ARTEFACT.sub("booking", clean[:MAX_CLASSIFIER_CHARS]))
+        ranking = self.model.predict(normalized, lang)
+        asks: list[Any] = []
+        if self.model.ask_model is not None:
+            ask_scores = self.model.ask_model.cue_scores(normalized, self.cues.features(normalized), lang)
+            probs = dict(ranking)
+            ask_scores = [float(sc) + INTENT_WEIGHT * probs.get(a, 0.0)
+                          for a, sc in zip(self.model.ask_model.classes, ask_scores, strict=True)]
+            asks = asks_from_scores(self.model.ask_model.classes, ask_scores, self.ask_margins)
+        ranking = combine(self._adjust(clean, ranking, entities, ctx), asks, ctx)
         top_name, top_conf = ranking[0]
         preds = tuple(IntentPrediction(n, c) for n, c in ranking[:RANKING_SIZE])
         if top_conf < self.threshold or (top_name in ACTIONABLE_INTENTS and top_conf < self.action_threshold):
@@ -427,9 +539,14 @@ class EmbeddedBackend(NLUBackend):
             preds = (intent, *preds[: RANKING_SIZE - 1])
         else:
             intent = IntentPrediction(top_name, top_conf)
+        feelings = read_feelings(clean, normalized, self.cues)
         if is_angry(clean):
             flags.append("angry")
-        return Parse(clean, lang, intent, preds, tuple(entities), tuple(flags))
+        for feeling, flag in (("urgency", "urgent"), ("distress", "distress"), ("sarcasm", "sarcasm")):
+            if feeling in feelings:
+                flags.append(flag)
+        return Parse(clean, lang, intent, preds, tuple(entities), tuple(flags),
+                     asks=tuple(IntentPrediction(a.name, a.confidence) for a in asks), feelings=tuple(feelings))
 
     def _adjust(self, text: str, ranking: list[tuple[str, float]], entities: list[Entity],
                 ctx: dict[str, Any]) -> list[tuple[str, float]]:
@@ -471,6 +588,36 @@ class EmbeddedBackend(NLUBackend):
         boosted = [(n, c * 0.1) for n, c in ranking if n != target]
         target_conf = 1.0 - sum(c for _, c in boosted)
         return [(target, target_conf), *boosted]
+
+
+IN_FLOW_ANSWERS = frozenset({"choose_option", "provide_info", "affirm", "deny", "stop"})
+
+
+def combine(ranking: list[tuple[str, float]], asks: list[Any], ctx: dict[str, Any]) -> list[tuple[str, float]]:
+    """The intent ranking with the ask reader's verdict: the first ask (rebook > cancel > flight_status >
+    request_human) on top; with no ask, none of the four can be the intent (they go below every other intent).
+    An answer the flow expects ("yes", "the second one", a booking code) keeps the intent model's reading."""
+    top_name, top_conf = ranking[0]
+    if ctx.get("expecting") and top_name in IN_FLOW_ANSWERS and top_conf >= 0.5:
+        return ranking
+    if asks:
+        first = asks[0]
+        conf = max(first.confidence, dict(ranking).get(first.name, 0.0))
+        rest = [(n, c) for n, c in ranking if n != first.name]
+        total = sum(c for _, c in rest) or 1.0
+        return [(first.name, conf), *((n, c / total * (1.0 - conf)) for n, c in rest)]
+    others = [(n, c) for n, c in ranking if n not in ASKS]
+    demoted = [(n, c) for n, c in ranking if n in ASKS]
+    total = sum(c for _, c in others)
+    if total <= 0:
+        return ranking
+    ask_mass = sum(c for _, c in demoted)
+    keep = 1.0 - 0.5 * ask_mass  # the asks keep half their weight, below every other intent
+    floor = min(c for _, c in others) / total * keep
+    scale = min(1.0, 0.99 * floor / max(c for _, c in demoted)) if demoted else 1.0
+    out = [(n, c / total * keep) for n, c in others] + [(n, c * scale) for n, c in demoted]
+    norm = sum(c for _, c in out) or 1.0
+    return [(n, c / norm) for n, c in out]
 
 
 LANGID_FEATURES = (40_000, 15_000)

@@ -2,12 +2,21 @@
 
 Short or uninformative messages ("ok", "ja", "KL1234", a booking code, a number, emoji) keep the conversation's
 language; so do low-confidence guesses. A message in a language we do not support is answered in English and flagged.
+
+``detect`` reads one message. ``detect_in_conversation`` applies the conversation's rule on top: the language is set
+by the first messages with enough text, and afterwards changes only when the passenger clearly writes a few words of
+another language -- words of that language's own vocabulary (learnt from intents/<lang>.yml, entity spans left out),
+so that a name ("van Dijk", "Giordano", "Kowalski"), a code, a date, a number or a short answer ("ok", "yes", "ja",
+"si grazie") never changes it.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from bot.nlu.text import fold, sanitize, strip_noise
@@ -119,6 +128,7 @@ class Detection:
     supported: bool  # False: the message is in a language we do not support (answer in English)
     confident: bool  # False: the message was too short or unclear; language was kept from the conversation
     detected: str | None = None  # what the detector saw (ISO 639-1), if anything
+    settled: bool = False  # detect_in_conversation: the message had enough text to settle the conversation's language
 
 
 class LanguageDetector:
@@ -126,7 +136,8 @@ class LanguageDetector:
 
     def __init__(self, languages: tuple[str, ...] | list[str], default: str = "en", *,
                  extra: tuple[str, ...] = UNSUPPORTED_EXTRA, preload: bool = True,
-                 domain_model: Any = None, domain_weight: float = DOMAIN_WEIGHT) -> None:
+                 domain_model: Any = None, domain_weight: float = DOMAIN_WEIGHT,
+                 vocabularies: dict[str, frozenset[str]] | None = None) -> None:
         from lingua import Language, LanguageDetectorBuilder
 
         self.languages = tuple(languages)
@@ -150,6 +161,11 @@ class LanguageDetector:
         # "omboeken", "ombooking", "rebooken" better than a general-purpose detector
         self.domain_model = domain_model
         self.domain_weight = domain_weight
+        # language -> its own words (folded), for deciding whether a message clearly is in another language;
+        # by default learnt from the project's intents/*.yml
+        self._vocabularies = vocabularies
+        if preload:
+            self.vocabularies()
 
     def _fallback(self, current: str | None) -> str:
         return current if current in self.languages else self.default
@@ -225,3 +241,147 @@ class LanguageDetector:
         if detected in winners:
             return Detection(detected, True, False, detected)
         return Detection(keep, True, False, detected)
+
+    def vocabularies(self) -> dict[str, frozenset[str]]:
+        """Each supported language's own words (folded); learnt from the project's intents/*.yml unless given."""
+        if self._vocabularies is None:
+            self._vocabularies = _default_vocabularies(self.languages)
+        return self._vocabularies
+
+    def detect_in_conversation(self, text: object, current: str | None, *, settled: bool = False) -> Detection:
+        """The language to answer in, by the conversation's rule: set by the first messages with enough text, then
+        changed only when the passenger clearly writes a few words of another language (never by a name, a code, a
+        date, a number or a short answer). ``settled``: an earlier message settled the conversation's language;
+        the result's ``settled`` says whether it is settled now."""
+        return conversation_language(self, text, current, settled=settled)
+
+
+
+# ---- the conversation's language ---------------------------------------------------------------------------------
+
+# name particles are words of some languages too ("de", "van", "da"): never evidence of a language on their own
+NAME_PARTICLES = frozenset(
+    "van der den de het ter ten te von zu vom di da dos das do del della delle la le du des el al ben bin ibn abu "
+    "mac mc st".split()
+)
+SWITCH_WORDS = 3  # own words of another language it takes to change a settled conversation's language
+SETTLE_WORDS = 3  # own words of its language that settle a conversation's language
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+
+_ANNOTATED_RE = re.compile(r"\[[^\]\n]*\](?:\([^)\n]*\)|\{[^}\n]*\})")
+_BLOCK_RE = re.compile(r"^-\s*(intent|synonym|regex|lookup)\s*:", re.MULTILINE)
+
+
+@lru_cache(maxsize=8)
+def load_vocabularies(content_dir: str, languages: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """Each language's own words (folded), from intents/<lang>.yml: words used in at least two examples, with the
+    annotated entities (names, codes, places, dates) left out, so that they are words people write, not data.
+    Read line by line (Rasa's format: ``- intent: x`` blocks with ``    - example`` lines), which is fast."""
+    from bot.nlu.training_data import training_files
+
+    out: dict[str, frozenset[str]] = {}
+    for lang, path in training_files(Path(content_dir), languages).items():
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        counts: Counter[str] = Counter()
+        kind = None
+        for line in lines:
+            block = _BLOCK_RE.match(line)
+            if block:
+                kind = block.group(1)
+                continue
+            stripped = line.strip()
+            if kind != "intent" or not stripped.startswith("- "):
+                continue
+            text = _ANNOTATED_RE.sub(" ", stripped[2:])
+            counts.update({fold(w) for w in _WORDS_RE.findall(strip_noise(text))})
+        out[lang] = frozenset(w for w, c in counts.items() if c >= 2 and len(w) >= 2 and w not in NAME_PARTICLES)
+    return out
+
+
+def _default_vocabularies(languages: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    from bot.settings import default_content_dir
+
+    try:
+        return load_vocabularies(str(default_content_dir()), languages)
+    except Exception:  # no content: fall back to counting words
+        return {}
+
+
+def _words(text: str) -> list[tuple[str, bool]]:
+    """The message's words (folded) that can tell a language: (word, looks like a name). Codes, numbers, links,
+    mentions are gone; a capitalised word inside a sentence may be a name."""
+    stripped = strip_noise(text)
+    out = []
+    for m in _WORDS_RE.finditer(stripped):
+        w = m.group(0)
+        f = fold(w)
+        if len(f) < 2 or f in NAME_PARTICLES:
+            continue
+        before = stripped[: m.start()].rstrip()
+        sentence_start = not before or before[-1] in ".!?:;\n"
+        out.append((f, w[:1].isupper() and not sentence_start))
+    return out
+
+
+def conversation_language(detector: LanguageDetector, text: object, current: str | None, *,
+                          settled: bool = False) -> Detection:
+    """See ``LanguageDetector.detect_in_conversation``."""
+    vocab = detector.vocabularies()
+    clean, _flags = sanitize(text)
+    current = current if current in detector.languages else None
+    d = detector.detect(clean, current)
+    if current is not None and not settled and d.language == current and not d.confident:
+        fresh = detector.detect(clean, None)  # not settled yet: no benefit of the doubt for the current language
+        if fresh.confident:
+            d = fresh
+    words = _words(clean)
+    cjk = len(_CJK_RE.findall(clean))
+    latin = len(_LATIN_RE.findall(strip_noise(clean)))
+
+    def own_words(lang: str | None, against: str | None) -> int:
+        """How many of the message's words belong to ``lang`` (and not to ``against``)."""
+        if cjk > latin:  # no spaces between words: four characters or more are more than a name (two or three)
+            return max(0, cjk - 1)
+        mine = vocab.get(lang) if lang else None
+        other = vocab.get(against) if against else None
+        n = 0
+        for w, name_like in words:
+            if other is not None and w in other:
+                continue
+            if mine is not None and w not in mine:
+                continue
+            if mine is None and name_like:
+                continue  # a language we have no vocabulary for: any word that does not look like a name
+            n += 1
+        return n
+
+    if current is None:
+        # the first message: take its language if it has a word of it; a name or a code alone says nothing
+        if not d.supported:
+            if own_words(d.detected, None) >= SWITCH_WORDS:
+                return d
+            return Detection(detector.default, True, False, d.detected)
+        if d.language != detector.default and own_words(d.language, None) == 0:
+            return Detection(detector.default, True, False, d.detected)
+        return replace(d, settled=own_words(d.language, None) >= SETTLE_WORDS)
+    if d.supported and d.language == current:
+        return replace(d, settled=settled or own_words(current, None) >= SETTLE_WORDS)
+    # another language than the conversation's: only when the passenger clearly writes a few words of it
+    needed = SWITCH_WORDS if settled else 1
+    if d.supported:
+        if own_words(d.language, current) >= needed:
+            return replace(d, settled=own_words(d.language, None) >= SETTLE_WORDS)
+        # the detector's pick has no words of its own here ("I want to rebook" read as Italian): the language whose
+        # own words the message clearly uses, if there is exactly one
+        counts = sorted(((own_words(lang, current), lang) for lang in vocab if lang != current), reverse=True)
+        if counts and counts[0][0] >= max(needed, 2) and (len(counts) == 1 or counts[1][0] < counts[0][0]):
+            lang = counts[0][1]
+            return Detection(lang, True, True, d.detected, own_words(lang, None) >= SETTLE_WORDS)
+    elif own_words(d.detected, current) >= SWITCH_WORDS:
+        return replace(d, settled=settled)  # clearly a language we do not speak: English, flagged; conversation kept
+    return Detection(current, True, False, d.detected, settled)

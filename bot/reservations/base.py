@@ -138,6 +138,7 @@ class SearchWishes(_Model):
     destination: str | None = None
     cabin: Cabin | None = None
     earliest: dt.datetime | None = None  # not before (aware)
+    horizon_days: int | None = None  # without ``date``: look this many days ahead (None: the adapter's default)
 
 
 class RebookOption(_Model):
@@ -166,6 +167,66 @@ class ChangeResult(_Model):
     currency: str = "EUR"
 
 
+class FlightScope(_Model):
+    """The flights a crisis affects: by airport, direction and departure window, or by flight number.
+
+    No airports and no flight numbers: every flight departing in the window. Both: a flight matching either.
+    """
+
+    airports: tuple[str, ...] = ()
+    direction: Literal["any", "departing", "arriving"] = "any"
+    start: dt.datetime  # aware; departures from here ...
+    end: dt.datetime  # ... until here (exclusive)
+    flight_numbers: tuple[str, ...] = ()
+
+    def matches(self, flight_number: str, origin: str, destination: str, departure: dt.datetime) -> bool:
+        if not self.start <= departure < self.end:
+            return False
+        if not self.airports and not self.flight_numbers:
+            return True
+        if flight_number in self.flight_numbers:
+            return True
+        if not self.airports:
+            return False
+        if self.direction == "departing":
+            return origin in self.airports
+        if self.direction == "arriving":
+            return destination in self.airports
+        return origin in self.airports or destination in self.airports
+
+    def affects(self, booking: Booking, now: dt.datetime | None = None) -> bool:
+        """True when a segment of the confirmed booking still to fly is in scope."""
+        if booking.status != "confirmed":
+            return False
+        return any(
+            self.matches(s.flight_number, s.origin, s.destination, s.departure)
+            for s in booking.segments
+            if s.status != "flown" and (now is None or s.departure > now or s.status == "cancelled_by_airline")
+        )
+
+
+class AffectedBooking(_Model):
+    """One affected booking, with what a personal notice needs (no names)."""
+
+    reference: str
+    flight_number: str  # the first affected segment
+    origin: str
+    destination: str
+    departure: dt.datetime
+    party_size: int = 1
+    contact_email: str | None = None
+    contact_phone: str | None = None
+
+
+class Waiver(_Model):
+    """A crisis policy applied to a change: passed with search, rebook and cancel, part of the request's identity."""
+
+    code: str  # e.g. "CRISIS-volcanic-ash-3f2a": recorded with the change
+    change_fee: bool = False  # no change fee, and a change is allowed whatever the fare's rules
+    refund: bool = False  # a full refund whatever the fare's rules
+    rebook_until: dt.datetime | None = None  # a waived change departs before this
+
+
 class ReservationAdapter(AsyncResource):
     """Read and change bookings. All times are aware UTC datetimes; airports are IATA codes."""
 
@@ -186,14 +247,31 @@ class ReservationAdapter(AsyncResource):
 
     @abc.abstractmethod
     async def search_alternatives(
-        self, booking: Booking, wishes: SearchWishes, *, limit: int = 3
+        self, booking: Booking, wishes: SearchWishes, *, limit: int = 3, waiver: Waiver | None = None
     ) -> list[RebookOption]:
-        """Up to ``limit`` options, earliest first, with a seat for every passenger; connections via the hub allowed."""
+        """Up to ``limit`` options, earliest first, with a seat for every passenger; connections via the hub allowed.
+
+        With a ``waiver``: no change fee, and only options departing before its ``rebook_until``.
+        """
 
     @abc.abstractmethod
-    async def rebook(self, reference: str, option_id: str, idempotency_key: str) -> ChangeResult:
+    async def rebook(
+        self, reference: str, option_id: str, idempotency_key: str, *, waiver: Waiver | None = None
+    ) -> ChangeResult:
         """Move the whole booking to the option. Raises NoSeatsAvailable, ChangeNotAllowed, IdempotencyConflict."""
 
     @abc.abstractmethod
-    async def cancel(self, reference: str, mode: CancelMode, idempotency_key: str) -> ChangeResult:
+    async def cancel(
+        self, reference: str, mode: CancelMode, idempotency_key: str, *, waiver: Waiver | None = None
+    ) -> ChangeResult:
         """Cancel the booking and release its seats. Raises ChangeNotAllowed, IdempotencyConflict."""
+
+    async def affected_flights(self, scope: FlightScope) -> list[FlightStatus]:
+        """The flights in scope, by departure. Adapters that cannot tell raise AdapterUnavailable."""
+        raise AdapterUnavailable(f"{type(self).__name__} cannot list flights by scope")
+
+    async def affected_bookings(
+        self, scope: FlightScope, *, after: str = "", limit: int = 1000
+    ) -> list[AffectedBooking]:
+        """Confirmed bookings with a segment still to fly in scope, by reference; page with ``after``."""
+        raise AdapterUnavailable(f"{type(self).__name__} cannot list bookings by scope")

@@ -123,9 +123,14 @@ class OutboxItem(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
-    platform_message_id: Mapped[str | None] = mapped_column(String(255))
+    platform_message_id: Mapped[str | None] = mapped_column(String(255))  # of the last part sent
+    # a message sent in several parts (split at the length limit): how many were delivered, so a retry goes on there
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # what caused the row, for fan-outs written in several transactions (a broadcast, personal notices): a
+    # restart re-runs the fan-out and the key keeps every row single
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
 
 
 class AuditLog(Base):
@@ -140,6 +145,59 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(64))
     conversation_id: Mapped[str | None] = mapped_column(String(32))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Crisis(Base):
+    """One run of a crisis playbook: pending (awaiting a second person's approval), active, ended or rejected."""
+
+    __tablename__ = "crises"
+    __table_args__ = (Index("ix_crises_status_next", "status", "next_update_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    playbook_id: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16))  # pending | active | ended | rejected
+    stage: Mapped[str] = mapped_column(String(16))  # investigating | identified | monitoring | resolved
+    cadence_minutes: Mapped[int] = mapped_column(Integer)
+    next_update_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    started_by: Mapped[str] = mapped_column(String(64))
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    ended_by: Mapped[str | None] = mapped_column(String(64))
+    affected: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # counts and flights at start
+    notice_cursor: Mapped[str | None] = mapped_column(String(64))  # personal notices: last booking done
+    notices_done: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class CrisisUpdate(Base):
+    """One message of a crisis to everyone: the start, a staff update, an automatic "no news", the end.
+
+    ``slot`` is set for automatic updates (one per crisis and slot, whatever the number of processes).
+    """
+
+    __tablename__ = "crisis_updates"
+    __table_args__ = (
+        UniqueConstraint("crisis_id", "seq"),
+        UniqueConstraint("crisis_id", "slot"),
+        Index("ix_crisis_updates_published", "status", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    crisis_id: Mapped[str] = mapped_column(ForeignKey("crises.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # start | update | no_news | end
+    stage: Mapped[str] = mapped_column(String(16))
+    texts: Mapped[dict[str, Any]] = mapped_column(JSON)  # language -> text
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # parameter changes this update makes
+    author: Mapped[str] = mapped_column(String(64))
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # pending | published | rejected
+    slot: Mapped[str | None] = mapped_column(String(40))
+    next_update_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class ServiceLease(Base):
@@ -170,3 +228,17 @@ class AuthThrottle(Base):
     window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ChannelCursor(Base):
+    """How far a polling channel has read its platform (Telegram's getUpdates offset, X's last seen ids).
+
+    Only ever moves forward; a restart or another process continues from it, so nothing is read twice or skipped
+    (and what is read twice after a crash is deduplicated by its platform id).
+    """
+
+    __tablename__ = "channel_cursors"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # e.g. "telegram:updates", "x:mentions"
+    position: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

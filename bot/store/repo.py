@@ -63,6 +63,8 @@ class OutboxRow:
     payload: dict[str, Any]
     status: str
     attempts: int
+    parts_sent: int = 0  # of a message sent in several parts: how many were delivered by earlier attempts
+    platform_message_id: str | None = None  # the platform's id of the last part delivered
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +160,8 @@ def _value_refused(error: BaseException | None) -> bool:
 
 
 def _outbox_row(o: Any) -> OutboxRow:
-    return OutboxRow(o.id, o.reply_to_id, o.conversation_id, o.channel, o.recipient_id, o.payload, o.status, o.attempts)
+    return OutboxRow(o.id, o.reply_to_id, o.conversation_id, o.channel, o.recipient_id, o.payload, o.status, o.attempts,
+                     o.parts_sent or 0, o.platform_message_id)
 
 
 class Store:
@@ -464,7 +467,7 @@ class Store:
                      "author": o.author, "channel": o.channel, "recipient_id": o.recipient_id, "payload": o.payload,
                      "status": status, "attempts": 1 if o.delivered else 0, "next_attempt_at": now,
                      "created_at": now, "sent_at": now if o.delivered else None, "claimed_by": None,
-                     "claimed_until": None, "last_error": None, "platform_message_id": None},
+                     "claimed_until": None, "last_error": None, "platform_message_id": None, "parts_sent": 0},
                 )
             ).scalar_one()
             rows.append(OutboxRow(oid, reply_to, conversation_id, o.channel, o.recipient_id, o.payload, status,
@@ -597,7 +600,23 @@ class Store:
                 .values(status="pending", claimed_by=None, claimed_until=None)
             )
 
-    async def retry_outbox(self, outbox_id: int, error: str, delay: float, max_attempts: int) -> None:
+    async def release_claims(self, worker: str) -> None:
+        """Put back every row this worker claimed and did not finish (a clean stop), due at once."""
+        async with self.transaction() as s:
+            await s.execute(
+                update(OUTBOX)
+                .where(OutboxItem.status == "sending", OutboxItem.claimed_by == worker)
+                .values(status="pending", claimed_by=None, claimed_until=None)
+            )
+
+    async def retry_outbox(
+        self, outbox_id: int, error: str, delay: float, max_attempts: int, *,
+        parts_sent: int | None = None, platform_id: str | None = None,
+    ) -> None:
+        """Put a row back for another attempt after ``delay`` seconds (failed once ``max_attempts`` are used up).
+
+        ``parts_sent`` / ``platform_id``: how far a message sent in several parts got, so the retry goes on there.
+        """
         async with self.transaction() as s:
             attempts = (
                 await s.execute(select(OutboxItem.attempts).where(OutboxItem.id == outbox_id))
@@ -606,12 +625,24 @@ class Store:
                 return
             attempts += 1
             status = "failed" if attempts >= max_attempts else "pending"
-            await s.execute(
-                update(OUTBOX)
-                .where(OutboxItem.id == outbox_id)
-                .values(attempts=attempts, last_error=error[:1000], claimed_by=None, status=status,
-                        next_attempt_at=utcnow() + dt.timedelta(seconds=delay))
-            )
+            values: dict[str, Any] = {
+                "attempts": attempts, "last_error": error[:1000], "claimed_by": None, "status": status,
+                "next_attempt_at": utcnow() + dt.timedelta(seconds=delay),
+            }
+            if parts_sent is not None:
+                values.update(parts_sent=parts_sent, platform_message_id=platform_id)
+            await s.execute(update(OUTBOX).where(OutboxItem.id == outbox_id).values(**values))
+
+    async def fail_outbox(
+        self, outbox_id: int, error: str, *, parts_sent: int | None = None, platform_id: str | None = None
+    ) -> None:
+        """The platform refused the message for good (e.g. the passenger blocked the bot): failed, not retried."""
+        values: dict[str, Any] = {"attempts": OUTBOX.c.attempts + 1, "last_error": error[:1000], "claimed_by": None,
+                                  "status": "failed"}
+        if parts_sent is not None:
+            values.update(parts_sent=parts_sent, platform_message_id=platform_id)
+        async with self.transaction() as s:
+            await s.execute(update(OUTBOX).where(OutboxItem.id == outbox_id).values(**values))
 
     async def outbox_counts(self) -> dict[str, int]:
         async with self.transaction() as s:

@@ -18,9 +18,31 @@ async def test_wrong_name_and_unknown_reference_get_the_same_answer(chat, flows,
     wrong_name = await c.identify("X7K2PQ", "Jensen")
     unknown_ref = await c.identify("ZZZ999", "Jansen")
     assert said(flows, wrong_name, "booking_not_found", language)
+    # the same answer; the reference is kept and the name asked again
     assert text_of(wrong_name) == text_of(unknown_ref)
-    assert expecting(unknown_ref) == "booking_reference"
+    assert said(flows, wrong_name, "ask_last_name_again", language)
+    assert expecting(wrong_name) == expecting(unknown_ref) == "last_name"
     assert all("Jansen" not in str(e) and "X7K2PQ" not in str(e) for e in wrong_name.events + unknown_ref.events)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_after_a_wrong_name_the_reference_is_kept(chat, flows, language):
+    c = chat(language)
+    await c.w("rebook", "rebook")
+    wrong = await c.identify("X7K2PQ", "Jensen")
+    assert said(flows, wrong, "ask_last_name_again", language) and expecting(wrong) == "last_name"
+    r = await c.send("Jansen", last_name="Jansen")  # just the name: found with the reference given before
+    assert said(flows, r, "booking_found", language) and expecting(r) == "date"
+
+
+async def test_after_a_wrong_name_another_reference_starts_over_with_it(chat, flows):
+    c = chat()
+    await c.w("rebook", "rebook")
+    await c.identify("ZZZ999", "Jansen")
+    r = await c.send("X7K2PQ", booking_reference="X7K2PQ")
+    assert expecting(r) == "last_name"
+    r = await c.send("Jansen", last_name="Jansen")
+    assert said(flows, r, "booking_found", "en")
 
 
 async def test_case_and_accent_insensitive_last_name(chat):

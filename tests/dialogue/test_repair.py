@@ -155,6 +155,25 @@ async def test_angry_passenger_hands_off(chat, flows, language):
     assert said(flows, r, "handoff_angry", language)
 
 
+@pytest.mark.parametrize("language", ["en", "nl", "fr", "de"])
+async def test_angry_passenger_with_an_ask_is_served_then_handed_off_on_repeat(chat, flows, language):
+    c = chat(language)
+    r = await c.send("4 HOURS ON HOLD!!! rebook me NOW", "rebook", flags=("angry",))
+    assert r.handoff is None
+    assert expecting(r) == "booking_reference"
+    r = await c.send("X7K2PQ", booking_reference="X7K2PQ")
+    assert r.handoff is None and expecting(r) == "last_name"
+    r = await c.send("STILL WAITING, RIDICULOUS!!! Jansen", "provide_info", flags=("angry",), last_name="Jansen")
+    assert r.handoff is not None and r.handoff.reason == "angry"
+    assert said(flows, r, "handoff_angry", language)
+
+
+async def test_angry_venting_without_an_ask_hands_off_at_once(chat):
+    c = chat()
+    r = await c.send("worst airline ever, never again!!!", "complaint", flags=("angry",))
+    assert r.handoff is not None and r.handoff.reason == "angry" and r.handoff.priority == 1
+
+
 async def test_adapter_error_apologises_and_hands_off(chat, airline, flows):
     c = chat("nl")
     await c.w("rebook", "rebook")

@@ -14,7 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.nlu import build_language_detector
 from bot.nlu.embedded import EmbeddedBackend
+from bot.nlu.language import LanguageDetector
 from bot.settings import Settings
 
 
@@ -28,6 +30,12 @@ def nlu(nlu_cache: Path) -> EmbeddedBackend:
     backend = EmbeddedBackend(Settings(cache_dir=nlu_cache))
     backend.load_or_train()
     return backend
+
+
+@pytest.fixture(scope="session")
+def detector(nlu_cache: Path, nlu: EmbeddedBackend) -> LanguageDetector:
+    """As served: with the domain language model trained on intents/*.yml."""
+    return build_language_detector(Settings(cache_dir=nlu_cache))
 
 
 def free_port() -> int:

@@ -77,3 +77,36 @@ async def test_a_message_that_keeps_failing_ends_failed_not_lost(engine):
 def test_split_text_prefers_word_boundaries():
     assert split_text("one two three four", 9) == ("one two", "three", "four")
     assert split_text("short", 10) == ("short",)
+
+
+class SlowChannel(Channel):
+    name: ClassVar[str] = "slow"
+    capabilities: ClassVar[Capabilities] = Capabilities(rate_per_second=100 / 900)  # X-like: 100 posts in 15 min
+
+    def __init__(self) -> None:
+        self.started = 0
+
+    async def send(self, msg: OutboundMessage) -> str | None:
+        import asyncio
+
+        self.started += 1
+        await asyncio.sleep(60)
+        return None
+
+
+async def test_a_clean_stop_puts_unfinished_claims_back_and_slow_platforms_claim_little(engine):
+    import asyncio
+
+    store = Store(engine)
+    await store.add_outbound(None, [NewOutbound("slow", f"u{i}", {"text": "x"}, visible=False) for i in range(20)])
+    ch = SlowChannel()
+    d = OutboxDispatcher(store, {"slow": ch}, claim_seconds=60.0, idle_seconds=0.01)
+    assert d.claim_limit("slow") == 1  # no more than it can send well within its claim
+    await d.start()
+    for _ in range(200):
+        if ch.started:
+            break
+        await asyncio.sleep(0.01)
+    assert (await store.outbox_counts()) == {"sending": 1, "pending": 19}
+    await d.stop()
+    assert (await store.outbox_counts()) == {"pending": 20}  # the next leader need not wait for the claim to expire

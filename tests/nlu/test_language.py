@@ -76,3 +76,58 @@ def test_domain_model_from_the_training_data_helps(nlu_settings) -> None:
     assert again.domain_model.digest == detector.domain_model.digest
     d = detector.detect("ik wil mijn vlucht annuleren en mijn geld terug", "en")
     assert (d.language, d.supported) == ("nl", True)
+
+
+# ---- the conversation's language ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("current", "text"), [
+    ("en", "van Dijk"), ("en", "Giordano"), ("en", "Maria Bianchi"), ("en", "yes"), ("it", "yes"), ("nl", "yes"),
+    ("nl", "sorry het is ABC124"), ("en", "sorry het is ABC124"), ("en", "si grazie"), ("nl", "si grazie"),
+    ("de", "Kowalski"), ("fr", "Yılmaz"), ("es", "Иванов"), ("sv", "王伟"), ("da", "Zhang Wei"), ("pl", "de Vries"),
+    ("pt", "Müller"), ("en", "vrijdag"), ("nl", "friday"), ("it", "merci"), ("de", "ok"), ("en", "ja"), ("es", "1"),
+    ("nl", "KL1234"), ("en", "15 maart"), ("fr", "dos Santos"),
+])
+def test_a_settled_conversation_keeps_its_language(detector: LanguageDetector, current: str, text: str) -> None:
+    d = detector.detect_in_conversation(text, current, settled=True)
+    assert (d.language, d.supported) == (current, True)
+
+
+@pytest.mark.parametrize(("current", "text", "expected"), [
+    ("en", "ik wil mijn vlucht omboeken naar vrijdag", "nl"),
+    ("nl", "sorry, can we speak English? I need to change my flight", "en"),
+    ("de", "je voudrais changer mon vol pour demain", "fr"),
+    ("pl", "quiero cambiar mi vuelo para mañana por favor", "es"),
+])
+def test_a_few_clear_words_of_another_language_change_it(
+    detector: LanguageDetector, current: str, text: str, expected: str
+) -> None:
+    assert detector.detect_in_conversation(text, current, settled=True).language == expected
+
+
+def test_the_first_message_with_enough_text_settles_the_language(detector: LanguageDetector) -> None:
+    first = detector.detect_in_conversation("hoi", None)
+    assert (first.language, first.settled) == ("nl", False)  # a greeting: answered in Dutch, not settled yet
+    assert detector.detect_in_conversation("I want to rebook", "nl", settled=False).language == "en"
+    d = detector.detect_in_conversation("ik wil mijn vlucht omboeken", None)
+    assert (d.language, d.settled) == ("nl", True)
+    # a name or a code alone sets nothing
+    assert detector.detect_in_conversation("Giordano", None).language == "en"
+    assert detector.detect_in_conversation("ABC123", None).language == "en"
+
+
+def test_a_clear_message_in_an_unsupported_language_is_still_flagged(detector: LanguageDetector) -> None:
+    d = detector.detect_in_conversation("Η πτήση μου ακυρώθηκε, μπορείτε να με κλείσετε για αύριο;", "nl",
+                                        settled=True)
+    assert (d.language, d.supported) == ("en", False)
+    d = detector.detect_in_conversation("Ελένη", "nl", settled=True)  # a name in its own script: no flag
+    assert (d.language, d.supported) == ("nl", True)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Мой рейс отменили, можете перебронировать меня на завтра?", "ru"),
+    ("我的航班被取消了，可以帮我改签到明天吗？", "zh"),
+])
+def test_a_clear_message_in_a_script_language_changes_it(detector: LanguageDetector, text: str, expected: str) -> None:
+    if expected not in detector.languages:
+        pytest.skip(f"{expected} is not supported")
+    assert detector.detect_in_conversation(text, "nl", settled=True).language == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from bot.nlu.base import Entity
@@ -39,6 +40,7 @@ SIGNOFF_CUES = (
     r"halsningar|mvh|med\s+venlig\s+hilsen|venlig\s+hilsen|hilsen|vh"
 )
 BARE_CUES = (r"name|naam|nom|nome|nombre|namn|navn|nachname|nazwisko|achternaam|apellido|apellidos|cognome|"
+             r"efternamn|efternavn|familienaam|"
              r"sobrenome|sobrenomes|apelido")
 _SEP = r"(?!\w)\s*(?:[:=\-]|(?:is|es|est|ist|e|er|ar|to|jest)(?!\w))?\s*"
 _NAME_TOKEN = r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]*"
@@ -66,6 +68,25 @@ STOP = frozenset(
 )
 
 
+@lru_cache(maxsize=1)
+def plain_words() -> frozenset[str]:
+    """Words people write in our languages (folded; from intents/*.yml without the annotated names and codes): a
+    lower-case word that is one of them is no surname ("naam wijzigen", "Name ist falsch")."""
+    try:
+        from bot.nlu.language import load_vocabularies
+        from bot.settings import SUPPORTED_LANGUAGES, default_content_dir
+
+        vocab = load_vocabularies(str(default_content_dir()), SUPPORTED_LANGUAGES)
+    except Exception:
+        return frozenset()
+    return frozenset().union(*vocab.values()) if vocab else frozenset()
+
+
+def _plain(word: str) -> bool:
+    low = fold(word)
+    return low in STOP or low in plain_words()
+
+
 def _take_name(text: str, start: int, *, full: bool) -> tuple[int, int] | None:
     m = re.match(r"(" + _NAME_TOKEN + r")((?:\s+" + _NAME_TOKEN + r"){0,3})", text[start:])
     if not m:
@@ -80,8 +101,8 @@ def _take_name(text: str, start: int, *, full: bool) -> tuple[int, int] | None:
                 break
             kept.append((s, e, tok))
             continue
-        if i == 0 and low not in STOP and low not in _PARTICLES:
-            kept.append((s, e, tok))  # "my name is jansen": all lower case
+        if all(fold(k[2]) in _PARTICLES for k in kept) and low not in _PARTICLES and not _plain(tok):
+            kept.append((s, e, tok))  # "my name is jansen", "naam van dijk": all lower case
         break
     while kept and fold(kept[-1][2]) in _PARTICLES:
         kept.pop()
@@ -112,8 +133,9 @@ def find_last_names(text: str, language: str = "en", context: dict[str, Any] | N
             return out
     # "naam Bakker", "Name Müller": a bare cue word and a capitalised word
     for m in _BARE_RE.finditer(folded):
-        nxt = re.match(r"(?:(?:de|van|der|den|von|da|di|del|dos|el|al)\s+)*(\S)", text[m.end():])
-        if not nxt or not nxt.group(1).isupper():
+        nxt = re.match(r"(?:(?:de|van|der|den|von|da|di|del|dos|el|al)\s+)*(" + _NAME_TOKEN + r")", text[m.end():])
+        # "naam Bakker"; in lower case only a word that is no ordinary word ("naam macdonald", not "naam wijzigen")
+        if not nxt or not (nxt.group(1)[:1].isupper() or (len(nxt.group(1)) >= 2 and not _plain(nxt.group(1)))):
             continue
         span = _take_name(text, m.end(), full=False)
         if span and not any(span[0] < b and a < span[1] for a, b in taken):

@@ -3,7 +3,9 @@ or "KL1235" -> the 1-based index of the option."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from functools import lru_cache
 from typing import Any
 
 from bot.nlu.base import Entity
@@ -78,6 +80,10 @@ def find_options(text: str, language: str = "en", context: dict[str, Any] | None
 
     # times and flight numbers resolved against what was offered
     if options:
+        # a description that picks one option: "friday the 7:55 one", "the later one", "the direct one"
+        described = describe_option(text, language, options)
+        if described is not None and expecting:
+            return [Entity("option", described, 0, len(text), text)]
         for m in TIME_RE.finditer(text):
             hhmm = f"{int(m.group(1)):02d}:{m.group(2)}"
             for pos, o in enumerate(options):
@@ -137,3 +143,140 @@ def find_options(text: str, language: str = "en", context: dict[str, Any] | None
         m = _LAST_RE.search(folded)
         out.append(Entity("option", _index_of(options[-1], n_options - 1), m.start(), m.end(), text[m.start():m.end()]))
     return out
+
+
+# ---- options chosen by description: "die van vrijdag middag", "the later one", "the 3pm", "the direct one",
+# "den um 15 Uhr", "friday the 7:55 one" -----------------------------------------------------------------------------
+
+# parts of the day (folded), per language; hours [from, to)
+PARTS_OF_DAY: dict[str, dict[str, tuple[int, int]]] = {
+    "en": {"morning": (5, 12), "afternoon": (12, 18), "evening": (18, 24), "night": (20, 24), "noon": (11, 14)},
+    "nl": {"ochtend": (5, 12), "morgens": (5, 12), "voormiddag": (5, 12), "middag": (12, 18), "namiddag": (12, 18),
+           "avond": (18, 24), "nacht": (20, 24), "smiddags": (12, 18), "savonds": (18, 24)},
+    "fr": {"matin": (5, 12), "matinee": (5, 12), "apres-midi": (12, 18), "apres midi": (12, 18), "soir": (18, 24),
+           "soiree": (18, 24), "midi": (11, 14)},
+    "de": {"vormittag": (5, 12), "vormittags": (5, 12), "fruh": (5, 10), "morgens": (5, 12), "mittag": (11, 14),
+           "nachmittag": (12, 18), "nachmittags": (12, 18), "abend": (18, 24), "abends": (18, 24)},
+    "es": {"por la manana": (5, 12), "de la manana": (5, 12), "mediodia": (11, 14), "tarde": (12, 20),
+           "noche": (19, 24)},
+    "it": {"mattina": (5, 12), "mattino": (5, 12), "pomeriggio": (12, 18), "sera": (18, 24), "serata": (18, 24)},
+    "pt": {"manha": (5, 12), "tarde": (12, 19), "noite": (19, 24)},
+    "pl": {"rano": (5, 12), "rana": (5, 12), "przedpoludnie": (5, 12), "poludnie": (11, 14), "popoludnie": (12, 18),
+           "popoludniu": (12, 18), "wieczor": (18, 24), "wieczorem": (18, 24)},
+    "sv": {"morgon": (5, 12), "morgonen": (5, 12), "formiddag": (5, 12), "eftermiddag": (12, 18),
+           "eftermiddagen": (12, 18), "kvall": (18, 24), "kvallen": (18, 24)},
+    "da": {"morgen": (5, 12), "morgenen": (5, 12), "formiddag": (5, 12), "eftermiddag": (12, 18),
+           "eftermiddagen": (12, 18), "aften": (18, 24), "aftenen": (18, 24)},
+}
+_LATER_RE = re.compile(r"(?<!\w)(?:later|latest|latere|plus\s+tard|spater\w*|mas\s+tarde|posterior|piu\s+tardi|"
+                       r"mais\s+tarde|pozniej\w*|senare|senere)(?!\w)")
+_EARLIER_RE = re.compile(r"(?<!\w)(?:earlier|earliest|eerder\w*|vroeger\w*|vroegste|plus\s+tot|fruher\w*|"
+                         r"mas\s+temprano|piu\s+presto|mais\s+cedo|wczesniej\w*|tidigare|tidligere)(?!\w)")
+_DIRECT_RE = re.compile(r"(?<!\w)(?:direct|direkt|directe|direkte|direkten|directo|directa|diretto|diretta|direto|"
+                        r"direta|non-?stop|nonstop|rechtstreeks\w*|zonder\s+overstap|sans\s+escale|ohne\s+umsteigen|"
+                        r"sin\s+escalas?|senza\s+scal[oi]|sem\s+escalas?|bezposredni\w*|bez\s+przesiadki|"
+                        r"direktflyg\w*|uden\s+mellemlanding|utan\s+byte)(?!\w)")
+_AMPM_RE = re.compile(r"(?<![\d:.])(?P<h>1[0-2]|0?[1-9])(?:[:.](?P<m>[0-5]\d))?\s*(?P<ap>a\.?m\.?|p\.?m\.?)(?!\w)")
+_HHMM_RE = re.compile(r"(?<![\d:.])(?P<h>[01]?\d|2[0-3])\s?(?:[:.]|h|u)\s?(?P<m>[0-5]\d)(?!\d)")
+_HOUR_UNIT_RE = re.compile(r"(?<![\d:.])(?P<h>[01]?\d|2[0-3])\s*(?:h|uhr|uur|heures?|hrs?|horas?|ore|godz\.?|"
+                           r"godzinie|o'?clock)(?!\w)")
+_AT_HOUR_RE = re.compile(r"(?<!\w)(?:um|om|at|as|alle|ore|kl\.?|klockan|klokken|rond|around|vers|gegen|hacia|"
+                         r"verso|a\s+las|o\s+godzinie)\s+(?P<h>[01]?\d|2[0-3])(?![\d:.,]|\s*(?:st|nd|rd|th|e|"
+                         r"de|er|o|a)\b)")
+
+
+@lru_cache(maxsize=1)
+def weekday_names() -> dict[str, int]:
+    """Folded weekday names in every language babel knows of ours -> Python weekday (0 = Monday)."""
+    from babel.dates import get_day_names
+
+    out: dict[str, int] = {}
+    for lang in ("en", "nl", "fr", "de", "es", "it", "pt", "pl", "sv", "da", "ru", "tr"):
+        try:
+            for width in ("wide", "abbreviated"):
+                for day, name in get_day_names(width, locale=lang).items():
+                    f = fold(name).rstrip(".")
+                    if width == "wide" or (lang == "en" and len(f) == 3):
+                        out.setdefault(f, day)
+        except Exception:  # a locale babel does not have
+            continue
+    out.update({"terca": 1, "sexta": 4, "sabado": 5, "domingo": 6, "zat": 5, "zon": 6})
+    return out
+
+
+def _wanted_hour(folded: str) -> tuple[int, int | None] | None:
+    m = _AMPM_RE.search(folded)
+    if m:
+        h = int(m.group("h")) % 12 + (12 if m.group("ap").startswith("p") else 0)
+        return h, int(m.group("m")) if m.group("m") else None
+    m = _HHMM_RE.search(folded)
+    if m:
+        return int(m.group("h")), int(m.group("m"))
+    m = _HOUR_UNIT_RE.search(folded) or _AT_HOUR_RE.search(folded)
+    if m:
+        return int(m.group("h")), None
+    return None
+
+
+def _hour_minute(o: dict[str, Any]) -> tuple[int, int]:
+    dep = str(o.get("departure_local") or "")
+    m = re.search(r"T(\d{2}):(\d{2})", dep) or re.search(r"(\d{1,2}):(\d{2})", dep)
+    return (int(m.group(1)), int(m.group(2))) if m else (-1, -1)
+
+
+def _local_day(o: dict[str, Any]) -> str:
+    day = str(o.get("date_local") or "")
+    return day or str(o.get("departure_local") or "")[:10]
+
+
+def describe_option(text: str, language: str, options: list[dict[str, Any]],
+                    dates: list[str] | tuple[str, ...] = ()) -> int | None:
+    """The offered option a description picks, or None. ``options``: ``options_context`` dicts (index,
+    departure_local "HH:MM", date_local ISO date, stops); ``dates``: ISO dates the message names."""
+    opts = [o for o in options if isinstance(o, dict) and o.get("departure_local")]
+    if not opts:
+        return None
+    folded = fold(text)
+    cands = sorted(opts, key=lambda o: (_local_day(o), _hour_minute(o)))
+    described = False
+    days = {d for w, d in weekday_names().items() if re.search(r"(?<!\w)" + re.escape(w) + r"(?!\w)", folded)}
+    wanted_dates = {str(d) for d in dates}
+    if days or wanted_dates:
+        def on_day(o: dict[str, Any]) -> bool:
+            try:
+                day = dt.date.fromisoformat(_local_day(o))
+            except ValueError:
+                return False
+            return day.weekday() in days or day.isoformat() in wanted_dates
+
+        cands = [o for o in cands if on_day(o)]
+        described = True
+    hour = _wanted_hour(folded)
+    if hour is not None:
+        h, m = hour
+
+        def at(o: dict[str, Any]) -> bool:
+            oh, om = _hour_minute(o)
+            return oh == h and (m is None or om == m)
+
+        cands = [o for o in cands if at(o)]
+        described = True
+    parts = PARTS_OF_DAY.get(language, {})
+    for word, (lo, hi) in parts.items():
+        if re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", folded):
+            cands = [o for o in cands if lo <= _hour_minute(o)[0] < hi]
+            described = True
+            break
+    if _DIRECT_RE.search(folded):
+        cands = [o for o in cands if not o.get("stops")]
+        described = True
+    later, earlier = bool(_LATER_RE.search(folded)), bool(_EARLIER_RE.search(folded))
+    if not cands or not (described or later or earlier):
+        return None
+    if later != earlier:
+        chosen = cands[-1] if later else cands[0]
+    elif len(cands) == 1:
+        chosen = cands[0]
+    else:
+        return None
+    return _index_of(chosen, opts.index(chosen))

@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, insert, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.reservations.base import (
     AdapterUnavailable,
+    AffectedBooking,
     Booking,
     BookingNotFound,
     CancelMode,
@@ -37,6 +38,7 @@ from bot.reservations.base import (
     ChangeResult,
     FareRules,
     FlightNotFound,
+    FlightScope,
     FlightStatus,
     IdempotencyConflict,
     NoSeatsAvailable,
@@ -46,6 +48,7 @@ from bot.reservations.base import (
     ReservationError,
     SearchWishes,
     Segment,
+    Waiver,
 )
 from bot.reservations.sql.models import (
     ResBooking,
@@ -73,6 +76,7 @@ META = table_of(ResMeta)
 MIN_CONNECTION = dt.timedelta(minutes=50)
 MAX_CONNECTION = dt.timedelta(hours=24)
 DEFAULT_HORIZON = dt.timedelta(days=2)
+MAX_HORIZON_DAYS = 60  # the widest search without a date ("when are there free seats at all?")
 SEAT_HOLDING = ("confirmed", "cancelled_by_airline")
 CANCEL_MODES = ("refund", "voucher", "fee_refund", "eu261_refund")
 MAX_KEY = 200
@@ -303,6 +307,9 @@ class SqlReservationAdapter(ReservationAdapter):
             f = (await conn.execute(select(F).where(F.c.flight_number == number, F.c.local_date == date))).first()
         if f is None:
             raise FlightNotFound("no such flight on that date")
+        return self._flight_status(f)
+
+    def _flight_status(self, f: Any) -> FlightStatus:
         now = self.now()
         dep = f.estimated_departure or f.scheduled_departure
         arr = f.estimated_arrival or f.scheduled_arrival
@@ -334,7 +341,7 @@ class SqlReservationAdapter(ReservationAdapter):
         return open_journeys[0]
 
     async def search_alternatives(
-        self, booking: Booking, wishes: SearchWishes, *, limit: int = 3
+        self, booking: Booking, wishes: SearchWishes, *, limit: int = 3, waiver: Waiver | None = None
     ) -> list[RebookOption]:
         if limit <= 0:
             return []
@@ -364,6 +371,8 @@ class SqlReservationAdapter(ReservationAdapter):
             start = max(now, _utc(wishes.earliest)) if wishes.earliest else now
             if flown:  # the passenger is on the way: continue from where the last flight lands
                 start = max(start, flown[-1].arrival + MIN_CONNECTION - dt.timedelta(seconds=1))
+            horizon = DEFAULT_HORIZON if wishes.horizon_days is None else dt.timedelta(
+                days=max(1, min(wishes.horizon_days, MAX_HORIZON_DAYS)))
             if wishes.date:
                 window = max(0, min(wishes.date_window_days, 14))
                 days = [wishes.date + dt.timedelta(days=d) for d in range(-window, window + 1)]
@@ -371,11 +380,11 @@ class SqlReservationAdapter(ReservationAdapter):
             else:
                 days = None
                 first = await self._legs(conn, origin, destination, cabin, party, after=start,
-                                         before=start + DEFAULT_HORIZON)
+                                         before=start + horizon)
             itineraries = [[leg] for leg in first if leg["id"] not in exclude]
             if self.hub not in (origin, destination):
                 legs1 = await self._legs(conn, origin, self.hub, cabin, party, after=start, dates=days,
-                                         before=None if days else start + DEFAULT_HORIZON)
+                                         before=None if days else start + horizon)
                 legs1 = [leg for leg in legs1 if leg["id"] not in exclude]
                 if legs1:
                     legs2 = await self._legs(
@@ -388,8 +397,12 @@ class SqlReservationAdapter(ReservationAdapter):
                         leg2 = next((x for x in legs2 if _connects(leg1, x)), None)
                         if leg2 is not None:
                             itineraries.append([leg1, leg2])
+        if waiver is not None and waiver.rebook_until is not None:
+            until = _utc(waiver.rebook_until)
+            itineraries = [legs for legs in itineraries if _utc(legs[0]["scheduled_departure"]) < until]
         itineraries.sort(key=lambda legs: (legs[0]["scheduled_departure"], legs[-1]["scheduled_arrival"], len(legs)))
-        fee = Decimal("0") if state.disrupted else Decimal(state.row.change_fee)
+        waived = state.disrupted or (waiver is not None and waiver.change_fee)
+        fee = Decimal("0") if waived else Decimal(state.row.change_fee)
         return [
             RebookOption(
                 option_id=make_option_id(j, legs, cabin),
@@ -420,25 +433,99 @@ class SqlReservationAdapter(ReservationAdapter):
         return [dict(r._mapping) for r in await conn.execute(query)]
 
     # -- changing
-    async def rebook(self, reference: str, option_id: str, idempotency_key: str) -> ChangeResult:
+    async def rebook(
+        self, reference: str, option_id: str, idempotency_key: str, *, waiver: Waiver | None = None
+    ) -> ChangeResult:
         ref = normalise_reference(reference)
         if ref is None:
             raise BookingNotFound("no booking with that reference")
         if not isinstance(option_id, str):
             raise ChangeNotAllowed("unknown option")
-        request = {"operation": "rebook", "reference": ref, "option_id": option_id}
+        request: dict[str, Any] = {"operation": "rebook", "reference": ref, "option_id": option_id}
+        if waiver is not None:
+            request["waiver"] = waiver.model_dump(mode="json")
         return await self._idempotent("rebook", idempotency_key, request, ref,
-                                      lambda conn: self._rebook(conn, ref, option_id))
+                                      lambda conn: self._rebook(conn, ref, option_id, waiver))
 
-    async def cancel(self, reference: str, mode: CancelMode, idempotency_key: str) -> ChangeResult:
+    async def cancel(
+        self, reference: str, mode: CancelMode, idempotency_key: str, *, waiver: Waiver | None = None
+    ) -> ChangeResult:
         ref = normalise_reference(reference)
         if ref is None:
             raise BookingNotFound("no booking with that reference")
         if mode not in CANCEL_MODES:
             raise ChangeNotAllowed(f"unknown cancel mode {mode!r}")
-        request = {"operation": "cancel", "reference": ref, "mode": mode}
+        request: dict[str, Any] = {"operation": "cancel", "reference": ref, "mode": mode}
+        if waiver is not None:
+            request["waiver"] = waiver.model_dump(mode="json")
         return await self._idempotent("cancel", idempotency_key, request, ref,
-                                      lambda conn: self._cancel(conn, ref, mode))
+                                      lambda conn: self._cancel(conn, ref, mode, waiver))
+
+    # -- crisis scope
+    def _scope_query(self, scope: FlightScope) -> Any:
+        cond = [F.c.scheduled_departure >= scope.start, F.c.scheduled_departure < scope.end]
+        where_any = []
+        if scope.airports:
+            if scope.direction in ("any", "departing"):
+                where_any.append(F.c.origin.in_(scope.airports))
+            if scope.direction in ("any", "arriving"):
+                where_any.append(F.c.destination.in_(scope.airports))
+        if scope.flight_numbers:
+            where_any.append(F.c.flight_number.in_(scope.flight_numbers))
+        if where_any:
+            cond.append(or_(*where_any))
+        return and_(*cond)
+
+    async def affected_flights(self, scope: FlightScope) -> list[FlightStatus]:
+        async with self._reading() as conn:
+            rows = (await conn.execute(
+                select(F).where(self._scope_query(scope)).order_by(F.c.scheduled_departure, F.c.flight_number)
+            )).all()
+        return [self._flight_status(r) for r in rows]
+
+    async def affected_bookings(
+        self, scope: FlightScope, *, after: str = "", limit: int = 1000
+    ) -> list[AffectedBooking]:
+        now = self.now()
+        in_scope = and_(B.c.status == "confirmed", self._scope_query(scope),
+                        or_(F.c.scheduled_departure > now, S.c.status == "cancelled_by_airline"))
+        refs_query = (
+            select(B.c.reference)
+            .join(S, and_(S.c.booking_reference == B.c.reference, S.c.active.is_(True),
+                          S.c.status.in_(SEAT_HOLDING)))
+            .join(F, F.c.id == S.c.flight_id)
+            .where(B.c.reference > after, in_scope)
+            .group_by(B.c.reference)
+            .order_by(B.c.reference)
+            .limit(limit)
+        )
+        async with self._reading() as conn:
+            refs = list((await conn.execute(refs_query)).scalars().all())
+            if not refs:
+                return []
+            rows = (await conn.execute(
+                select(B.c.reference, B.c.contact_email, B.c.contact_phone, F.c.flight_number, F.c.origin,
+                       F.c.destination, F.c.scheduled_departure)
+                .join(S, and_(S.c.booking_reference == B.c.reference, S.c.active.is_(True),
+                              S.c.status.in_(SEAT_HOLDING)))
+                .join(F, F.c.id == S.c.flight_id)
+                .where(B.c.reference.in_(refs), in_scope)
+                .order_by(B.c.reference, F.c.scheduled_departure)
+            )).all()
+            counts = dict((await conn.execute(
+                select(P.c.booking_reference, func.count()).where(P.c.booking_reference.in_(refs))
+                .group_by(P.c.booking_reference)
+            )).all())
+        out: dict[str, AffectedBooking] = {}
+        for r in rows:
+            if r.reference not in out:
+                out[r.reference] = AffectedBooking(
+                    reference=r.reference, flight_number=r.flight_number, origin=r.origin,
+                    destination=r.destination, departure=_utc(r.scheduled_departure),
+                    party_size=int(counts.get(r.reference, 1)), contact_email=r.contact_email,
+                    contact_phone=r.contact_phone,
+                )
+        return [out[ref] for ref in refs if ref in out]
 
     async def _idempotent(self, operation: str, key: str, request: dict[str, Any], reference: str,
                           run: Callable[[AsyncConnection], Awaitable[ChangeResult]]) -> ChangeResult:
@@ -486,7 +573,8 @@ class SqlReservationAdapter(ReservationAdapter):
             delay = min(delay * 2, 0.5)
         raise AdapterUnavailable("the reservation system is busy; try again")
 
-    async def _rebook(self, conn: AsyncConnection, ref: str, option_id: str) -> ChangeResult:
+    async def _rebook(self, conn: AsyncConnection, ref: str, option_id: str,
+                      waiver: Waiver | None = None) -> ChangeResult:
         now = self.now()
         state = await _confirmed_for_change(conn, ref)
         journey, leg_keys, cabin = parse_option_id(option_id)
@@ -496,7 +584,8 @@ class SqlReservationAdapter(ReservationAdapter):
         if not old:
             raise ChangeNotAllowed("this part of the trip has already been flown")
         disrupted = state.disrupted
-        if not state.row.changeable and not disrupted:
+        waived = waiver is not None and waiver.change_fee
+        if not state.row.changeable and not disrupted and not waived:
             raise ChangeNotAllowed("the fare does not allow changes")
         if _is_upgrade(old, cabin):
             raise ChangeNotAllowed("a cabin upgrade is not a rebooking")
@@ -510,6 +599,9 @@ class SqlReservationAdapter(ReservationAdapter):
         for i, f in enumerate(legs):
             if f.status == "cancelled" or f.scheduled_departure <= now or f.id in current:
                 raise ChangeNotAllowed("the option is no longer available")
+            if waived and waiver is not None and waiver.rebook_until is not None and i == 0 \
+                    and _utc(f.scheduled_departure) >= _utc(waiver.rebook_until):
+                raise ChangeNotAllowed("the option departs after the crisis rebooking window")
             if i and (f.origin != legs[i - 1].destination or f.origin != self.hub
                       or not _connects(legs[i - 1]._mapping, f._mapping)):
                 raise ChangeNotAllowed("the option is not a valid connection")
@@ -531,12 +623,12 @@ class SqlReservationAdapter(ReservationAdapter):
             for i, f in enumerate(legs)
         ])
         await conn.execute(update(B).where(B.c.reference == ref).values(version=B.c.version + 1, updated_at=now))
-        fee = Decimal("0") if disrupted else Decimal(state.row.change_fee)
+        fee = Decimal("0") if disrupted or waived else Decimal(state.row.change_fee)
         new_state = await load_state(conn, ref)
         assert new_state is not None
         return ChangeResult(booking=to_booking(new_state, now), fee_charged=fee, currency=state.row.currency)
 
-    async def _cancel(self, conn: AsyncConnection, ref: str, mode: str) -> ChangeResult:
+    async def _cancel(self, conn: AsyncConnection, ref: str, mode: str, waiver: Waiver | None = None) -> ChangeResult:
         now = self.now()
         state = await _confirmed_for_change(conn, ref)
         if state.segments and not any(_split(segs, now)[1] for segs in state.journeys.values()):
@@ -545,7 +637,7 @@ class SqlReservationAdapter(ReservationAdapter):
         disrupted = state.disrupted
         refund = voucher = fee = Decimal("0")
         if mode in ("refund", "fee_refund"):
-            if disrupted:
+            if disrupted or (waiver is not None and waiver.refund):
                 refund = total
             elif state.row.refundable:
                 fee = min(total, Decimal(state.row.cancel_fee))

@@ -1,0 +1,321 @@
+"""Multilingual cue lexicons: phrasings of the four asks, and of feelings, in real social messages.
+
+Patterns match the folded text (lower case, no accents; see ``bot.nlu.text.fold``). They are not rules that decide on
+their own: the ask reader (``bot.nlu.asks``) turns a match into a feature (one column per cue) that the ask model
+weighs together with the words, so a cue in a narrative ("they rebooked me, great") can still count for nothing.
+
+Every language's cues are applied to every message (a tweet in Dutch often says "rebooken", a German one "Refund";
+a misdetected language loses nothing). A new language adds its own entry here, or ``regex: ask_<name>`` /
+``regex: feeling_<name>`` items in its ``intents/<lang>.yml`` (Rasa's regex format), which are read the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+ASKS = ("rebook", "cancel", "flight_status", "request_human")  # in the order acted on first
+FEELINGS = ("anger", "urgency", "distress", "praise", "sarcasm")
+CONTEXTS = ("disruption", "plea")  # what happened to the trip; a plea for help (together they often mean "rebook me")
+
+_P = r"(?:my|our|the|this|that|a|his|her|their|mine)"
+
+ASK_CUES: dict[str, dict[str, list[str]]] = {
+    "en": {
+        "rebook": [
+            r"\bre-?(?:book|schedul|rout|accommodat|issue)\w*",
+            r"\b(?:change|switch|move|swap|modify|push|bump)\w* (?:" + _P + r" )?(?:\w+ )?"
+            r"(?:flights?|tickets?|reservations?|bookings?|trips?|itinerar\w+|dates?|times?|return|departure|"
+            r"seats? to)",
+            r"\b(?:another|next|new|different|earlier|later|alternate|alternative|other|first available|"
+            r"later|replacement|any other) (?:\w+ )?(?:flights?|options?|routes?|connections?|planes?|itinerar\w+)",
+            r"\bget (?:me|us|him|her|them|my \w+|our \w+) (?:home|out|on|onto|to|there|back|a (?:new )?(?:seat|flight)|"
+            r"where|through|moving)",
+            r"\b(?:put|move|bump|switch|transfer|book) (?:me|us|him|her|them) (?:on|to|onto|up|over|in)\b",
+            r"\bstand-?by\b",
+            r"\b(?:miss|missed|missing|gonna miss|will miss|going to miss) (?:" + _P + r" )?connect",
+            r"\bwhat (?:are|r|is) (?:my|our|the|his|her) (?:options|alternatives)\b",
+            r"\b(?:any|are there|is there) (?:\w+ )?(?:seats?|flights?) (?:available|avail|left|open|out)\b",
+            r"\b(?:need|want|have|trying|try|hoping|hope) (?:to|2) (?:get|be|fly|go|make it) (?:home|back|out|to|in)\b",
+            r"\bfly (?:out )?(?:tomorrow|tonight|today|earlier|later|instead|home)\b",
+            r"\b(?:can|could|would|will) (?:i|we|you) (?:\w+ )?(?:fly|leave|travel|go|get out) (?:out )?"
+            r"(?:tomorrow|tonight|today|earlier|later|instead|on|home)\b",
+            r"\bget (?:home|out of here|me out|on a flight|on the next)\b",
+            r"#(?:re\w*book\w*|reschedul\w*|gethome|getmehome)",
+        ],
+        "cancel": [
+            r"\b(?:cancel|canceling|cancelling) (?:" + _P + r" )?(?:\w+ )?(?:ticket|booking|reservation|trip|"
+            r"flight|travel|vacation|holiday|res)s?\b",
+            r"\b(?:want|wanna|need|like|how (?:do|can) (?:i|we)|can (?:i|we)|have) (?:to )?cancel\b",
+            r"\b(?:get|give|want|need|request|demand|like|deserve|where is|entitled to|issue|owe)\w* (?:me |us )?"
+            r"(?:a |my |our |full |the )?refund\b",
+            r"\brefund (?:me|us|my (?:ticket|money|flight|fare|trip)|the (?:ticket|fare|flight))\b",
+            r"\b(?:my|our) money back\b",
+            r"\bhow (?:do|can) (?:i|we) (?:get|request|claim) (?:a |my )?refund\b",
+            r"\bnot a (?:voucher|credit)\b",
+        ],
+        "flight_status": [
+            r"\b(?:is|was|will|has|are) (?:" + _P + r" )?(?:flight|xflight|plane|aircraft|it|flights)\s?(?:\w+ )?"
+            r"(?:still )?(?:on time|delayed|cancell?ed|leaving|departing|boarding|going|taking off|operating|"
+            r"landed|arriv\w+|running)\b",
+            r"\b(?:any|an|the|status) (?:update|news|word|info|information|idea)s? (?:on|about|for|of|re)\b",
+            r"\b(?:flight|current) status\b",
+            r"\bstatus of\b",
+            r"\b(?:when|what time) (?:will|does|is|are|do|would|can) (?:" + _P + r" |we |i |flight |it )?"
+            r"(?:\w+ )?(?:leave|leaving|depart|take off|board|arrive|land|get|be (?:leaving|departing|boarding))",
+            r"\beta\b",
+            r"\b(?:which|what) gate\b",
+            r"\bwhy (?:is|was|has|did) (?:" + _P + r" )?(?:\w+ )?(?:flight|xflight|plane|it) (?:\w+ )?"
+            r"(?:delayed|cancell?ed|late|sitting|not)",
+            r"\b(?:are|is) (?:you|flights|planes|anything) (?:still )?(?:flying|leaving|operating|departing|"
+            r"going out|taking off)\b",
+            r"\bwhat'?s (?:going on|happening|up) with\b",
+            r"\b(?:will|can) (?:i|we) (?:still )?make (?:" + _P + r" )?connect",
+            r"\b(?:delayed|on time|cancell?ed)\s?\?",
+        ],
+        "request_human": [
+            r"\b(?:dm|pm|direct message|message|inbox) (?:me|us)\b",
+            r"\b(?:please|pls|plz|can you|could you) (?:\w+ )?(?:dm|follow)\b",
+            r"\bfollow (?:me|back|us)\b",
+            r"\bfollowed (?:you|u)\b",
+            r"\b(?:check|see|read|answer|respond to) (?:" + _P + r"|your) (?:dm|dms|direct message|messages|inbox)\b",
+            r"\b(?:sent|send) (?:you |u )?(?:a |an )?(?:dm|direct message|pm)\b",
+            r"\b(?:can'?t|cannot|unable to) dm\b",
+            r"\b(?:call|phone|ring|contact|reach out to|email) (?:me|us)\b",
+            r"\bcall ?back\b",
+            r"\b(?:can|could|may|let|have) (?:i|me|we|us|someone|somebody) (?:please |pls )?(?:speak|talk|chat)\b",
+            r"\b(?:want|need|like|wish|demand|get) to (?:speak|talk|chat) (?:to|with)\b",
+            r"\b(?:speak|talk) (?:to|with) (?:a |an |your )?(?:human|person|agent|rep|representative|supervisor|"
+            r"manager) (?:please|pls|now|asap|immediately)",
+            r"\b(?:real|live|actual) (?:person|human|agent|people)\b",
+            r"\b(?:answer|pick up) (?:the |your |ur )?phones?\b",
+            r"\bhow (?:do|can) (?:i|we) (?:reach|contact|get (?:a ?hold|ahold) of|get through|speak|talk)\b",
+            r"\bis there (?:a|another|any) (?:number|phone|way to (?:reach|contact|talk))\b",
+            r"\b(?:someone|somebody) (?:please |pls )?(?:help|call|contact|dm|reach out|get back)\b",
+        ],
+    },
+    "nl": {
+        "rebook": [r"\b(?:om|her)boek", r"\bboek (?:me|mij|ons|hem|haar|hen) (?:\w+ ){0,3}om\b",
+                   r"\b(?:andere|nieuwe|volgende|eerdere|latere) (?:vlucht|verbinding)",
+                   r"\bvlucht (?:wijzigen|veranderen|omzetten)", r"\b(?:wijzig|verander|verzet)\w* (?:mijn |onze )?"
+                   r"(?:vlucht|boeking|ticket|reis)", r"\b(?:zet|boek) (?:me|mij|ons) (?:om|op)\b",
+                   r"\bwil (?:\w+ )?(?:naar huis|thuis komen)", r"\bkan ik (?:\w+ )?(?:morgen|vandaag|eerder|later) "
+                   r"(?:vliegen|vertrekken|weg)", r"\baansluiting (?:gemist|missen)"],
+        "cancel": [r"\bannuleer (?:mijn|onze|de)", r"\b(?:wil|kan|hoe) (?:ik |we )?(?:\w+ )?annuleren\b",
+                   r"\b(?:geld|geld) terug\b", r"\b(?:terugbetaling|restitutie) (?:aanvragen|krijgen|willen)",
+                   r"\bwil (?:\w+ )?(?:terugbetaling|restitutie|mijn geld)"],
+        "flight_status": [r"\b(?:heeft|is) (?:mijn |de |onze )?(?:vlucht|xflight) (?:\w+ )?(?:vertraging|vertraagd|"
+                          r"geannuleerd|op tijd)", r"\bwanneer (?:vertrekt|gaat|vliegt|landt)",
+                          r"\b(?:welke|wat is de) gate", r"\bstatus van\b", r"\b(?:nieuws|update) over\b",
+                          r"\bgaat (?:mijn |de )?(?:vlucht|xflight) (?:nog|wel)"],
+        "request_human": [r"\b(?:medewerker|mens|persoon|iemand) (?:spreken|aan de lijn)",
+                          r"\b(?:bel|mail|dm|app) (?:me|mij|ons)\b", r"\b(?:terugbellen|bel me terug)",
+                          r"\bstuur (?:me|mij) (?:een )?(?:dm|bericht)", r"\b(?:echte|levende) (?:mens|medewerker)"],
+    },
+    "fr": {
+        "rebook": [r"\b(?:changer|modifier|decaler|reporter|deplacer) (?:mon |notre |le |ma )?(?:vol|billet|"
+                   r"reservation|voyage|depart|retour|date)", r"\b(?:autre|prochain|nouveau) vol\b",
+                   r"\breplacez?[- ](?:moi|nous)", r"\bmettre sur (?:un |le )(?:autre|prochain) vol",
+                   r"\b(?:rentrer|partir) (?:chez moi|a la maison|demain|ce soir|plus tot)",
+                   r"\breacheminement|\breprogramm|\brebook", r"\bcorrespondance (?:ratee|manquee)"],
+        "cancel": [r"\bannuler (?:mon|ma|notre|nos|le|la|mes)\b", r"\b(?:veux|voudrais|comment|peux-je|puis-je) "
+                   r"(?:\w+ )?annuler\b", r"\b(?:etre |me faire )?rembourse", r"\bremboursement\b"],
+        "flight_status": [r"\b(?:mon|le|notre) vol (?:\w+ )?(?:est-il|est il|sera|va|part)\b",
+                          r"\ba l'heure\s?\?", r"\bquand (?:part|decolle|arrive|partira)",
+                          r"\bquelle porte\b", r"\b(?:des|une) nouvelles? (?:du|de mon|sur)",
+                          r"\b(?:statut|etat) (?:du|de mon) vol", r"\bretarde\s?\?|\bannule\s?\?"],
+        "request_human": [r"\b(?:parler|discuter) (?:a|avec) (?:un|une|quelqu'un|un humain|un agent|un conseiller)",
+                          r"\b(?:appelez|rappelez|contactez|ecrivez)[- ]?(?:moi|nous)", r"\b(?:un|une) "
+                          r"(?:humain|vraie personne|conseiller|conseillere)\b", r"\b(?:en )?mp\b|\bdm\b"],
+    },
+    "de": {
+        "rebook": [r"\bum ?(?:zu)?buch", r"\b(?:anderen?|neuen?|nachsten|fruheren?|spateren?|ersatz)[- ]?"
+                   r"(?:flug|verbindung)", r"\bflug (?:\w+ )?(?:andern|umbuchen|verschieben|tauschen)",
+                   r"\b(?:andern|verschieben) (?:sie )?(?:meinen|unseren) (?:flug|termin)",
+                   r"\bnach hause (?:kommen|fliegen)", r"\banschluss (?:verpasst|verpassen)",
+                   r"\b(?:morgen|heute|fruher|spater) (?:fliegen|abfliegen)"],
+        "cancel": [r"\bstornier", r"\b(?:will|mochte|mochten|wie kann ich) (?:\w+ )?(?:absagen|canceln)",
+                   r"\b(?:geld|kosten) (?:zuruck|erstattet|erstatten)", r"\b(?:ruck)?erstattung\b"],
+        "flight_status": [r"\b(?:ist|hat) (?:mein |der |unser )?(?:flug|xflight) (?:\w+ )?(?:verspatet|verspatung|"
+                          r"annulliert|gestrichen|punktlich|storniert)", r"\bwann (?:geht|startet|fliegt|landet)",
+                          r"\bwelches gate\b", r"\b(?:neuigkeiten|infos?|update) (?:zu|uber|zum)\b",
+                          r"\bflugstatus\b", r"\bfliegt (?:\w+ )?(?:heute|morgen|noch)\s?\?"],
+        "request_human": [r"\b(?:mitarbeiter|mensch|menschen|person|jemanden?) (?:sprechen|erreichen|am telefon)",
+                          r"\b(?:rufen sie mich|ruft mich|melden sie sich|schreiben sie mir) ",
+                          r"\bruckruf\b", r"\b(?:per |eine )?(?:dm|pn|direktnachricht)\b",
+                          r"\bmit (?:einem|einer) (?:mitarbeiter|menschen|person)"],
+    },
+    "es": {
+        "rebook": [r"\b(?:cambiar|modificar|reprogramar|adelantar|atrasar|mover) (?:mi |el |nuestro |la )?"
+                   r"(?:vuelo|billete|boleto|reserva|viaje|fecha|pasaje)", r"\b(?:otro|siguiente|proximo|nuevo) "
+                   r"vuelo\b", r"\breubic|\breprogram|\brebook", r"\bvolver a casa\b", r"\bconexion perdida|"
+                   r"perdi (?:mi |la )?conexion"],
+        "cancel": [r"\bcancelar (?:mi|mis|la|el|nuestro|nuestra)\b", r"\b(?:quiero|como|puedo) (?:\w+ )?cancelar\b",
+                   r"\breembols", r"\bdevolucion (?:del|de mi) dinero|\bdevuelvan (?:mi|el) dinero"],
+        "flight_status": [r"\b(?:mi|el|nuestro) vuelo (?:\w+ )?(?:esta|sale|va|saldra|llega)\b",
+                          r"\ba tiempo\s?\?", r"\b(?:cuando|a que hora) (?:sale|despega|llega|saldra)",
+                          r"\bque puerta\b", r"\bestado de(?:l| mi) vuelo", r"\b(?:retrasado|cancelado)\s?\?",
+                          r"\b(?:novedades|noticias|info\w*) (?:sobre|del|de mi)\b"],
+        "request_human": [r"\bhablar con (?:un|una|alguien|un humano|una persona|un agente|un asesor)",
+                          r"\b(?:llamenme|llamame|contactenme|escribanme)\b", r"\b(?:un|una) (?:humano|persona "
+                          r"real|asesor|agente)\b", r"\b(?:por )?(?:dm|md|privado)\b"],
+    },
+    "it": {
+        "rebook": [r"\b(?:cambiare|modificare|spostare|anticipare|posticipare) (?:il |mio |il mio |la |nostro )?"
+                   r"(?:volo|biglietto|prenotazione|viaggio|data)", r"\b(?:altro|prossimo|nuovo) volo\b",
+                   r"\b(?:riprotegg|riprenot|rebook)", r"\btornare a casa\b", r"\bcoincidenza persa|"
+                   r"perso (?:la )?coincidenza"],
+        "cancel": [r"\bannullare (?:il|la|mio|mia|nostro|nostra)\b", r"\b(?:voglio|vorrei|come|posso) (?:\w+ )?"
+                   r"(?:annullare|cancellare)\b", r"\brimbors"],
+        "flight_status": [r"\b(?:il mio|il|nostro) volo (?:\w+ )?(?:e|parte|sara|va)\b", r"\bin orario\s?\?",
+                          r"\b(?:quando|a che ora) (?:parte|decolla|arriva|partira)", r"\bquale gate\b",
+                          r"\bstato del (?:mio )?volo", r"\b(?:in ritardo|cancellato|annullato)\s?\?",
+                          r"\b(?:notizie|aggiornamenti) (?:sul|sulla|del)\b"],
+        "request_human": [r"\bparlare con (?:un|una|qualcuno|un operatore|una persona|un umano)",
+                          r"\b(?:chiamatemi|richiamatemi|contattatemi|scrivetemi)\b", r"\b(?:un|una) "
+                          r"(?:operatore|operatrice|persona vera|persona reale)\b", r"\b(?:in )?(?:dm|privato)\b"],
+    },
+    "pt": {
+        "rebook": [r"\b(?:remarcar|alterar|mudar|trocar|antecipar|adiar) (?:o |meu |o meu |a |minha |nosso )?"
+                   r"(?:voo|bilhete|passagem|reserva|viagem|data)", r"\b(?:outro|proximo|novo) voo\b",
+                   r"\bremarc|\breacomod|\brebook", r"\bvoltar para casa\b", r"\bperdi (?:a |minha )?conexao"],
+        "cancel": [r"\bcancelar (?:o|a|meu|minha|nosso|nossa)\b", r"\b(?:quero|queria|como|posso) (?:\w+ )?"
+                   r"cancelar\b", r"\breembols", r"\bdinheiro de volta"],
+        "flight_status": [r"\b(?:o meu|meu|o|nosso) voo (?:\w+ )?(?:esta|sai|vai|saira|chega)\b",
+                          r"\bno horario\s?\?", r"\b(?:quando|a que horas) (?:sai|parte|decola|chega)",
+                          r"\bqual portao\b", r"\b(?:estado|status) do (?:meu )?voo", r"\b(?:atrasado|cancelado)\s?\?",
+                          r"\b(?:novidades|noticias) (?:sobre|do)\b"],
+        "request_human": [r"\bfalar com (?:um|uma|alguem|um atendente|uma pessoa|um humano)",
+                          r"\b(?:me liguem|liguem-me|me contactem|contactem-me)\b", r"\b(?:um|uma) (?:atendente|"
+                          r"pessoa real|humano)\b", r"\b(?:por )?(?:dm|privado|inbox)\b"],
+    },
+    "pl": {
+        "rebook": [r"\b(?:zmienic|zmiana|przebukowac|przebukowanie|przeniesc|przesunac) (?:moj |moja |nasz )?"
+                   r"(?:lot|bilet|rezerwacj\w*|termin|date)", r"\b(?:inny|nastepny|nowy|wczesniejszy|pozniejszy) lot",
+                   r"\bprzebuk|\brebook", r"\bwrocic do domu\b", r"\bprzesiadk\w* (?:ucieknie|uciekla|przepadla)"],
+        "cancel": [r"\banulowac (?:moj|moja|nasz|rezerwacj|bilet|lot)", r"\b(?:chce|chcialbym|chcialabym|jak) "
+                   r"(?:\w+ )?anulowac\b", r"\bzwrot (?:pieniedzy|kosztow|za bilet)", r"\bzwrotu pieniedzy"],
+        "flight_status": [r"\b(?:czy )?(?:moj |nasz )?lot (?:\w+ )?(?:jest|bedzie) (?:opozniony|odwolany|na czas)",
+                          r"\bkiedy (?:wylatuje|odlatuje|startuje|laduje|wylot)", r"\bktora bramka\b",
+                          r"\bstatus (?:lotu|mojego lotu)", r"\b(?:opozniony|odwolany)\s?\?"],
+        "request_human": [r"\b(?:rozmawiac|porozmawiac) z (?:konsultantem|czlowiekiem|kims|pracownikiem)",
+                          r"\b(?:zadzwoncie|oddzwoncie|napiszcie) (?:do mnie)?", r"\b(?:zywy|prawdziwy) "
+                          r"(?:czlowiek|konsultant)", r"\b(?:na )?(?:dm|priv|prv)\b"],
+    },
+    "sv": {
+        "rebook": [r"\bboka om\b|\bombok", r"\b(?:annat|nasta|nytt|tidigare|senare) flyg\b",
+                   r"\b(?:andra|flytta) (?:min |mitt |var )?(?:flyg|bokning|resa|biljett|datum)",
+                   r"\b(?:komma|flyga) hem\b", r"\bmissat? (?:min )?anslutning"],
+        "cancel": [r"\bavboka\b", r"\b(?:vill|hur) (?:\w+ )?(?:avboka|avbryta)\b", r"\bpengarna tillbaka\b",
+                   r"\b(?:aterbetalning|terbetalning)\b"],
+        "flight_status": [r"\b(?:ar|blir) (?:mitt |vart )?(?:flyg|xflight) (?:\w+ )?(?:forsenat|installt|i tid)",
+                          r"\bnar (?:gar|avgar|landar|lyfter)", r"\bvilken gate\b", r"\bstatus (?:for|pa) "],
+        "request_human": [r"\b(?:prata|tala) med (?:en |nagon)", r"\b(?:ring|maila|dm:?a) (?:mig|oss)\b",
+                          r"\b(?:riktig|levande) (?:manniska|person)", r"\bkontakta mig\b"],
+    },
+    "da": {
+        "rebook": [r"\bombook|\bbooke om\b", r"\b(?:andet|naeste|nyt|tidligere|senere) fly\b",
+                   r"\b(?:aendre|flytte) (?:min |mit |vores )?(?:fly|flyrejse|booking|rejse|billet|dato)",
+                   r"\b(?:komme|flyve) hjem\b", r"\bmistet? (?:min )?forbindelse"],
+        "cancel": [r"\bafbestil", r"\b(?:vil|hvordan) (?:\w+ )?(?:afbestille|annullere)\b", r"\bpengene tilbage\b",
+                   r"\brefusion\b"],
+        "flight_status": [r"\b(?:er|bliver) (?:mit |vores )?(?:fly|xflight) (?:\w+ )?(?:forsinket|aflyst|til tiden)",
+                          r"\bhvornar (?:gar|afgar|letter|lander)", r"\bhvilken gate\b", r"\bstatus (?:for|pa) "],
+        "request_human": [r"\b(?:tale|snakke) med (?:en |nogen)", r"\b(?:ring|mail|skriv) (?:til )?mig\b",
+                          r"\b(?:rigtig|levende) (?:person|menneske)", r"\bkontakt mig\b"],
+    },
+}
+
+CONTEXT_CUES: dict[str, dict[str, list[str]]] = {
+    "en": {"disruption": [r"\bcancell?(?:ed|ation)", r"\bmiss(?:ed|ing)? (?:" + _P + r" )?(?:connect\w*|flight)",
+                          r"\b(?:stranded|stuck|bumped|oversold|diverted)\b",
+                          r"\bcan'?t make (?:" + _P + r" )?connect"],
+           "plea": [r"\bhelp\b", r"\bwhat (?:should|do|can|am) (?:i|we)\b", r"\bwhat now\b", r"\bany (?:ideas|help)\b",
+                    r"\bassist", r"\bwhat are (?:my|our) options\b", r"\bneed (?:a flight|assistance)\b"]},
+    "nl": {"disruption": [r"\bgeannuleerd|\bgeschrapt|\baansluiting gemist|\bgestrand"],
+           "plea": [r"\bhelp\b|\bhulp\b|\bwat (?:moet|kan) ik\b|\bwat nu\b"]},
+    "fr": {"disruption": [r"\bannule|\bsupprime|\bcorrespondance (?:ratee|manquee)|\bbloque"],
+           "plea": [r"\baide|\bje fais quoi\b|\bet maintenant\b|\bque faire\b"]},
+    "de": {"disruption": [r"\bannulliert|\bgestrichen|\banschluss verpasst|\bgestrandet|\bsitze fest"],
+           "plea": [r"\bhilfe\b|\bhelfen\b|\bwas (?:soll|kann) ich\b|\bund jetzt\b"]},
+    "es": {"disruption": [r"\bcancelad|\bcancelaron|\bperdi (?:la |mi )?conexion|\bvarad"],
+           "plea": [r"\bayuda|\bque hago\b|\by ahora\b"]},
+    "it": {"disruption": [r"\bcancellat|\bannullat|\bpers[oa] (?:la )?coincidenza|\bbloccat"],
+           "plea": [r"\baiut|\bcosa faccio\b|\be adesso\b"]},
+    "pt": {"disruption": [r"\bcancelad|\bcancelaram|\bperdi (?:a )?conexao|\bpres[oa]s?\b"],
+           "plea": [r"\bajud|\bsocorro\b|\bo que faco\b|\be agora\b"]},
+    "pl": {"disruption": [r"\bodwolan|\bprzesiadk\w* (?:ucieka|uciekla|przepadla)|\butkn"],
+           "plea": [r"\bpomoc|\bco (?:mam|teraz)\b"]},
+    "sv": {"disruption": [r"\binstallt|\bmissade (?:min )?anslutning|\bstrandsatt"],
+           "plea": [r"\bhjalp|\bvad ska jag\b|\boch nu\b"]},
+    "da": {"disruption": [r"\baflyst|\bmistede (?:min )?forbindelse|\bstrandet"],
+           "plea": [r"\bhjaelp|\bhvad gor jeg\b|\bog hvad nu\b"]},
+}
+
+FEELING_CUES: dict[str, dict[str, list[str]]] = {
+    "en": {
+        "urgency": [r"\b(?:asap|urgent\w*|immediately|right now|emergency|tonight|in \d+ (?:min|hour))",
+                    r"\b(?:need|have) to be (?:in|at|home)\b", r"\b(?:leaves|departs|boarding) in\b"],
+        "distress": [r"\b(?:stranded|stuck|sleeping (?:at|in) the airport|crying|desperate|scared|no hotel|"
+                     r"with (?:a |my )?(?:baby|kids|toddler|infant)|wheelchair|funeral|sick|medical)\b"],
+        "praise": [r"\b(?:thank(?:s| you)|thx|love|great|awesome|amazing|excellent|fantastic|best|kudos|"
+                   r"appreciate|wonderful|impressed|shout ?out)\b"],
+        "sarcasm": [r"\bthanks? (?:a lot |so much )?for nothing\b", r"\b(?:great|nice|awesome|good|fantastic) "
+                    r"(?:job|work|going|customer service)\b.*(?:not|never|again|hours?|delay|cancel|lost)",
+                    r"\b(?:love|loving) (?:how|that|when|the way) (?:you|your|i|my)\b", r"#not\b", r"\bthanks again\b",
+                    r"\bway to go\b", r"\bso much for\b", r"\bbravo\b", r"\bwell done\b.*(?:delay|cancel|lost|hours)",
+                    r"\b(?:yay|woohoo|hooray)\b.*(?:delay|cancel|lost|stuck|hours)"],
+    },
+    "nl": {"urgency": [r"\b(?:dringend|spoed|nu meteen|vanavond|zsm)\b"],
+           "distress": [r"\b(?:gestrand|vast|wanhopig|baby|kinderen|rolstoel|begrafenis|ziek)\b"],
+           "praise": [r"\b(?:bedankt|dank je|dankjewel|top|geweldig|super|fantastisch|compliment)\b"],
+           "sarcasm": [r"\b(?:lekker bezig|goed bezig|bedankt voor niks|top service)\b"]},
+    "fr": {"urgency": [r"\b(?:urgent|urgence|tout de suite|ce soir|immediatement)\b"],
+           "distress": [r"\b(?:bloque|bloquee|coince|coincee|desespere|bebe|enfants|fauteuil|obseques|malade)\b"],
+           "praise": [r"\b(?:merci|bravo|genial|super|excellent|top)\b"],
+           "sarcasm": [r"\b(?:merci pour rien|bravo pour|quel service)\b"]},
+    "de": {"urgency": [r"\b(?:dringend|sofort|eilig|heute abend|notfall)\b"],
+           "distress": [r"\b(?:gestrandet|festsitzen|sitze fest|verzweifelt|baby|kinder|rollstuhl|beerdigung|krank)\b"],
+           "praise": [r"\b(?:danke|vielen dank|super|toll|klasse|spitze|hervorragend)\b"],
+           "sarcasm": [r"\b(?:danke fur nichts|vielen dank auch|toller service|na toll|ganz toll)\b"]},
+    "es": {"urgency": [r"\b(?:urgente|ya mismo|de inmediato|esta noche|cuanto antes)\b"],
+           "distress": [r"\b(?:varado|varada|atrapado|atrapada|desesperado|desesperada|bebe|ninos|silla de ruedas)\b"],
+           "praise": [r"\b(?:gracias|genial|excelente|increible|fantastico)\b"],
+           "sarcasm": [r"\b(?:gracias por nada|que gran servicio|bravo por)\b"]},
+    "it": {"urgency": [r"\b(?:urgente|subito|stasera|immediatamente)\b"],
+           "distress": [r"\b(?:bloccato|bloccata|bloccati|disperato|disperata|bambino|bambini|sedia a rotelle)\b"],
+           "praise": [r"\b(?:grazie|ottimo|fantastico|bravissimi|perfetto)\b"],
+           "sarcasm": [r"\b(?:grazie di niente|grazie per niente|complimenti davvero|bel servizio)\b"]},
+    "pt": {"urgency": [r"\b(?:urgente|agora mesmo|imediatamente|hoje a noite)\b"],
+           "distress": [r"\b(?:preso|presa|presos|desesperado|desesperada|bebe|criancas|cadeira de rodas)\b"],
+           "praise": [r"\b(?:obrigad[oa]|otimo|excelente|fantastico|parabens)\b"],
+           "sarcasm": [r"\b(?:obrigad[oa] por nada|parabens pelo servico|belo servico)\b"]},
+    "pl": {"urgency": [r"\b(?:pilne|pilnie|natychmiast|dzis wieczorem)\b"],
+           "distress": [r"\b(?:utknelam|utknalem|utknelismy|zdesperowan\w*|dziecko|dzieci|wozek)\b"],
+           "praise": [r"\b(?:dziekuje|dzieki|super|swietnie|brawo)\b"],
+           "sarcasm": [r"\b(?:dzieki za nic|brawo wy|super obsluga)\b"]},
+    "sv": {"urgency": [r"\b(?:bradskande|akut|direkt|ikvall|snarast)\b"],
+           "distress": [r"\b(?:strandsatt|fast|desperat|bebis|barn|rullstol)\b"],
+           "praise": [r"\b(?:tack|toppen|grymt|fantastiskt|bra jobbat)\b"],
+           "sarcasm": [r"\b(?:tack for ingenting|snyggt jobbat|bra jobbat verkligen)\b"]},
+    "da": {"urgency": [r"\b(?:haster|akut|straks|i aften|hurtigst muligt)\b"],
+           "distress": [r"\b(?:strandet|fast|desperat|baby|born|korestol)\b"],
+           "praise": [r"\b(?:tak|super|fantastisk|godt gaet)\b"],
+           "sarcasm": [r"\b(?:tak for ingenting|flot klaret|sikke en service)\b"]},
+}
+
+
+def compile_cues(tables: Iterable[dict[str, dict[str, list[str]]]], names: tuple[str, ...],
+                 extra: Iterable[tuple[str, str]] = (), prefix: str = "") -> dict[str, re.Pattern[str]]:
+    """One alternation per name over every language's patterns (and ``extra`` (name, pattern) pairs whose name is
+    ``prefix + name``, e.g. "ask_rebook" items from intents/<lang>.yml)."""
+    parts: dict[str, list[str]] = {n: [] for n in names}
+    for table in tables:
+        for cues in table.values():
+            for name, patterns in cues.items():
+                if name in parts:
+                    parts[name].extend(patterns)
+    for label, pattern in extra:
+        if label.startswith(prefix) and label[len(prefix):] in parts:
+            parts[label[len(prefix):]].append(pattern)
+    return {n: re.compile("|".join(f"(?:{p})" for p in ps)) for n, ps in parts.items() if ps}
