@@ -387,6 +387,9 @@ class SlackCore:
             return await crisis.end(args[0], actor)
         except (CrisisbotError, LookupError, ValueError) as exc:
             return f"Not done: {exc}"
+        except Exception:
+            log.exception("slack_crisis_command_failed", verb=verb)
+            return "The crisis service failed (logged). Check `/crisis status` before trying again."
 
     # ------------------------------------------------------------------ sending
     async def call(self, method: str, **kwargs: Any) -> dict[str, Any]:

@@ -27,8 +27,14 @@ def nlu_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def nlu(nlu_cache: Path) -> EmbeddedBackend:
-    backend = EmbeddedBackend(Settings(cache_dir=nlu_cache))
+    settings = Settings(cache_dir=nlu_cache)
+    backend = EmbeddedBackend(settings)
     backend.load_or_train()
+    # the language model too (trained with the intent model in a child process, unless that fell back to training
+    # here): a `crisisbot serve` started by a test then only loads both from the cache
+    from bot.nlu.embedded import load_language_model
+
+    load_language_model(settings)
     return backend
 
 

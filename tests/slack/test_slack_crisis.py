@@ -3,12 +3,14 @@ the crisis playbooks' start/update/end with the staff member's name; anything el
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from bot.channels.slack import CrisisCommands, parse_crisis_command
+from tests.fakes.parts import CountingEngine, KeywordNLU, PrefixDetector
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack.conftest import QUEUE, SlackBot, running_bot, slack_settings
 
@@ -87,3 +89,25 @@ def test_command_words():
     assert parse_crisis_command('start ash airports=AMS,CDG until="2026-12-09 18:00"') == (
         "start", ["ash"], {"airports": "AMS,CDG", "until": "2026-12-09 18:00"})
     assert parse_crisis_command("") == ("help", [], {})
+
+
+async def test_staff_run_the_shipped_playbooks_from_slack(db_url: str, api: FakeSlackApi):
+    async for desk in running_bot(slack_settings(db_url, api), api, nlu=KeywordNLU(), detector=PrefixDetector(),
+                                  dialogue=CountingEngine()):  # the demo airline: the playbooks' scope
+        await _run_playbook(desk, api)
+
+
+async def _run_playbook(desk: SlackBot, api: FakeSlackApi) -> None:
+    api.add_user("UANNA", "Anna de Vries")
+    api.add_user("UBEN", "Ben Okafor")
+    api.members[QUEUE] = ["UANNA", "UBEN"]
+    listed = (await desk.command("UANNA", "list")).json()["text"]
+    assert "volcanic-ash" in listed and "No crisis is running." in listed
+    until = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=6)).strftime("%Y-%m-%dT%H:%MZ")
+    started = (await desk.command("UANNA", f"start volcanic-ash airports=AMS,CDG until={until}")).json()["text"]
+    assert started.startswith("Started ") and "investigating" in started, started
+    status = (await desk.command("UBEN", "status volcanic-ash")).json()["text"]
+    assert "active" in status or "pending" in status
+    ended = (await desk.command("UBEN", "end volcanic-ash")).json()["text"]
+    assert ended.startswith("Ended "), ended
+    assert "staff only" in (await desk.command("UEVE", "end volcanic-ash")).json()["text"]

@@ -389,7 +389,8 @@ _RU_BEING = re.compile(r"(?<![\w])(?:застрял\w*|сиж\w*|сид\w*|жд\
 _RU_VIA_BEFORE = re.compile(r"(?:^|[^\w])через\s*$")
 _RU_INSTEAD_BEFORE = re.compile(r"(?:^|[^\w])вместо\s*$")
 _TR_ORIGIN_SUFFIX = re.compile(r"^['’]?(?:dan|den|tan|ten)(?![\w])")
-_TR_DEST_SUFFIX = re.compile(r"^['’]?(?:a|e|ya|ye)(?![\w])|^\s+(?:ucus\w*|seyahat\w*|yolculug\w*|icin)(?![\w])")
+_TR_DEST_SUFFIX = re.compile(r"^['’]?(?:a|e|ya|ye)(?![\w])|^\s+(?:(?:sabah|aksam|gece|ogle\w*|ilk|son|direkt)\s+)?"
+                             r"(?:ucus\w*|seyahat\w*|yolculug\w*|icin)(?![\w])")
 _TR_LOC_SUFFIX = re.compile(r"^['’]?(?:da|de|ta|te)(?:yim|yiz|yım|yız|ydim|ydik)?(?![\w])|"
                             r"^\s+havaliman\w*(?:nda|nde)(?![\w])")
 _TR_BEING_AFTER = re.compile(r"^['’]?\w*\s+(?:\w+\s+){0,2}?(?:mahsur|kald\w*|aktarma\w*|bekli\w*|takil\w*)|"
