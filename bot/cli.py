@@ -29,6 +29,10 @@ demo_app = typer.Typer(help="The demo airline: sample bookings to try the bot wi
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 
+from bot.cases.cli import app as cases_app  # noqa: E402
+
+app.add_typer(cases_app, name="cases")
+
 try:  # the NLU commands (parse, evaluate) live with the NLU runtime
     from bot.nlu.cli import app as nlu_app
 

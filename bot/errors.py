@@ -18,6 +18,9 @@ these, so callers handle one family of errors::
     │   │   └── PayloadTooLarge   a body or message over the documented limit                   413
     │   ├── Unauthorized          credentials missing (e.g. no signature header)                401
     │   └── Forbidden             credentials wrong (bad signature, secret token, stale request) 403
+    ├── CaseError                 an agent's action on a handoff case cannot be done (bot/cases)
+    │   ├── CaseNotFound          no such case
+    │   └── CaseConflict          claimed by someone else, not the agent's, or closed already
     └── ReservationError          see bot.reservations.base for its subclasses
 """
 
@@ -122,3 +125,15 @@ class Forbidden(RequestRejected):
     """A request whose credentials are wrong: bad signature or secret token, or a replayed/stale request."""
 
     status_code = 403
+
+
+class CaseError(CrisisbotError):
+    """An agent's action on a handoff case cannot be done."""
+
+
+class CaseNotFound(CaseError):
+    """No such case."""
+
+
+class CaseConflict(CaseError):
+    """The case is not in a state that allows the action (claimed by someone else, not yours, closed)."""

@@ -41,3 +41,19 @@ AUTH_LOCKS = Counter(
     "crisisbot_auth_locks_total", "Verification locks started (per booking reference or client address)", ["scope"]
 )
 AUTH_REFUSED = Counter("crisisbot_auth_refused_total", "Verifications refused because of a lock", ["scope"])
+
+# handoff cases (bot/cases): transitions where they happen; queue and SLA figures refreshed by the SLA monitor
+CASE_TRANSITIONS = Counter("crisisbot_case_transitions_total", "Handoff cases entering a state", ["state"])
+CASE_ESCALATIONS = Counter("crisisbot_case_escalations_total", "Cases escalated by the SLA monitor", ["sla"])
+CASES_QUEUED = Gauge("crisisbot_cases_queued", "Cases waiting for a person, per language", ["language"],
+                     multiprocess_mode="mostrecent")
+CASES_PAST_SLA = Gauge("crisisbot_cases_past_sla", "Open cases without a first human response past their SLA",
+                       multiprocess_mode="mostrecent")
+CASE_FIRST_RESPONSE = Gauge(
+    "crisisbot_case_first_response_seconds", "Time from handoff to the first human response (cases answered in the "
+    "last 24 hours)", ["quantile"], multiprocess_mode="mostrecent",
+)
+CASE_SLA_COMPLIANCE = Gauge(
+    "crisisbot_case_sla_compliance_ratio", "Share of cases answered in the last 24 hours within their first-response "
+    "SLA", multiprocess_mode="mostrecent",
+)

@@ -22,18 +22,20 @@ from typing import Any, Protocol
 import structlog
 
 from bot import metrics, privacy
+from bot.cases import CaseDesk
 from bot.dialogue.base import CLIENT_ADDRESS, DialogueEngine, Reply, Turn, TurnResult
 from bot.errors import ConcurrencyConflict, CrisisbotError, NLUError, StoreError
 from bot.messages import InboundMessage, OutboundMessage, ReceiveResult
 from bot.nlu.base import FALLBACK_INTENT, IntentPrediction, NLUBackend, Parse
 from bot.settings import Settings
-from bot.store.repo import ConversationState, NewOutbound, Store, StoredInbound
+from bot.store.repo import ConversationState, NewOutbound, Store, StoredInbound, TxStep
 
 __all__ = ["InboundMessage", "OutboundMessage", "Pipeline", "ReceiveResult", "clean_text"]
 
 log = structlog.get_logger("crisisbot.pipeline")
 
 MAX_STORED_TEXT = 20_000
+UNBOUNDED_ID = 2**62  # "every outbox row so far" for take_undelivered
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +68,14 @@ class Pipeline:
         nlu: NLUBackend,
         dialogue: DialogueEngine,
         settings: Settings,
+        cases: CaseDesk | None = None,
     ) -> None:
         self.store = store
         self.detector = detector
         self.nlu = nlu
         self.dialogue = dialogue
         self.settings = settings
+        self.cases = cases or CaseDesk(store, settings)
         self.crisis: Any = None  # bot.crisis.mode.CrisisMode: crisis mode while a crisis runs (set by the Runtime)
         self.worker_id = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._locks: dict[str, asyncio.Lock] = {}
@@ -110,13 +114,13 @@ class Pipeline:
                 if result is None:
                     # processed meanwhile (by the sweeper, or another process): answer with its replies
                     result = await self._replay(rec.conversation_id, rec.message_id, msg)
-            if msg.inline_reply and not result.duplicate and result.replies:
+            if msg.inline_reply and not result.duplicate:
                 # the replies are marked delivered only now, with the response on its way: a process that dies
                 # before leaves them pending, and they travel with the passenger's next response (or web chat poll).
-                # Replies to earlier messages that no response carried (answered by recovery) go first.
-                taken = await self.store.take_undelivered(
-                    msg.channel, msg.sender_id, up_to_id=max(r.outbox_id for r in result.replies)
-                )
+                # Replies to earlier messages that no response carried (answered by recovery) go first, and so do
+                # messages written for this passenger meanwhile (an agent's reply), also when the bot says nothing.
+                up_to = max(r.outbox_id for r in result.replies) if result.replies else UNBOUNDED_ID
+                taken = await self.store.take_undelivered(msg.channel, msg.sender_id, up_to_id=up_to)
                 replies = {m.outbox_id: m for m in result.replies}  # ours, even if a web chat poll took them
                 for row in taken:
                     replies.setdefault(row.id, OutboundMessage.from_row(row))
@@ -311,18 +315,21 @@ class Pipeline:
         replies: list[Reply] = []
         side: list[NewOutbound] = []
 
-        if conv.owner == "agent":
-            inbound_status = "processed"  # a human owns the conversation: the bot stores and says nothing
-        elif conv.owner == "queued":
-            inbound_status = "processed"
-            replies = self._queued_ack(conv, language)
-            if replies:
-                state = {**state, "queued_ack_at": dt.datetime.now(dt.UTC).isoformat()}
-        else:
-            inbound_status = "processed"
+        extra: list[TxStep] = []
+        serve = conv.owner not in ("queued", "agent")
+        if not serve:
+            # a person has, or will have, the conversation: the case desk answers (never silence while queued;
+            # nothing of the bot's own while an agent has it) and adds the message to the case
+            desk = await self.cases.passenger_message(conv, language=language, parse=parse, inbound_id=inbound_id)
+            replies, extra = list(desk.replies), list(desk.writes)
+            if desk.back_to_bot:  # the passenger withdrew; a new request is served right away
+                owner, handoff_reason, serve = "bot", None, desk.serve
+                audit.append({"action": "handoff_withdrawn", "new_request": desk.serve})
+        inbound_status = "processed"
+        if serve:
             crisis = await self._crisis_context()
             result = await self._decide(conv, language, text, parse, stale, crisis)
-            state, replies = result.state, result.replies
+            state, replies = result.state, [*replies, *result.replies]
             if crisis is not None:
                 state, replies = await self._crisis_mode(crisis, conv, language, state, replies, result, audit)
             # handoffs and language flags are audited here, once, whatever the engine also reports
@@ -333,8 +340,14 @@ class Pipeline:
             ]
             if result.handoff is not None:
                 owner, handoff_reason = "queued", result.handoff.reason
+                # the audit row's summary is redacted (bot/privacy.py); the case keeps it for the agent
                 audit.append({"action": "handoff", "reason": result.handoff.reason,
                               "summary": result.handoff.summary, "priority": result.handoff.priority})
+                notes, opening = await self.cases.prepare_open(
+                    conv, result.handoff, language=language, parse=parse, inbound_id=inbound_id
+                )
+                replies.extend(notes)
+                extra.append(opening)
 
         if getattr(detection, "settled", False) and isinstance(state, dict) and not state.get("language_settled"):
             state = {**state, "language_settled": True}
@@ -362,6 +375,7 @@ class Pipeline:
             handoff_reason=handoff_reason,
             outbound=[*outbound, *side],
             audit=audit,
+            extra=extra,
             release=release,
         )
         if release:
@@ -483,16 +497,3 @@ class Pipeline:
                 state=conv.state,
                 handoff=HandoffRequest(reason="bot_error", summary="the dialogue engine failed on this message"),
             )
-
-    def _queued_ack(self, conv: ConversationState, language: str) -> list[Reply]:
-        """While waiting for a human, acknowledge at most once every 15 minutes; never more."""
-        from bot.texts import text_for
-
-        last = conv.state.get("queued_ack_at")
-        if last:
-            try:
-                if dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(last) < dt.timedelta(minutes=15):
-                    return []
-            except ValueError:
-                pass
-        return [Reply(text_for("queued_ack", language), kind="holding")]

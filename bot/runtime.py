@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.cases import CaseDesk
 from bot.channels.base import Channel, ChannelContext
 from bot.dialogue.base import DialogueEngine
 from bot.errors import ConfigurationError
@@ -117,6 +118,7 @@ class Runtime:
         self.nlu: NLUBackend
         self.dialogue: DialogueEngine
         self.pipeline: Pipeline
+        self.cases: CaseDesk
 
     async def start(self) -> None:
         s = self.settings
@@ -150,6 +152,7 @@ class Runtime:
         self.pipeline = Pipeline(
             store=self.store, detector=self.detector, nlu=self.nlu, dialogue=self.dialogue, settings=s
         )
+        self.cases = self.pipeline.cases
         self.crisis = self._crisis_mode()
         self.pipeline.crisis = self.crisis
         if self.serving:

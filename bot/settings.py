@@ -85,6 +85,18 @@ class SmtpSettings(BaseModel):
     timeout: float = 10.0
 
 
+class CaseSettings(BaseModel):
+    """``CRISISBOT_CASES__*``: the handoff desk (bot/cases/) and its SLA monitor."""
+
+    sla_minutes: float = 60.0  # first human response within this time of the handoff
+    sla_warn_minutes: float = 10.0  # escalate when this close to the SLA (and again when past it)
+    claim_timeout_minutes: float = 15.0  # a claimed case with no agent reply for this long goes back to the queue
+    monitor_seconds: float = 30.0  # how often the SLA monitor runs (once per deployment)
+    wait_window_minutes: float = 60.0  # expected wait: from the cases first answered in this recent window
+    # Slack (when configured): queue channel per language or skill ("nl", "skill:refunds"), else slack.queue_channel
+    slack_queues: dict[str, str] = Field(default_factory=dict)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CRISISBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore", env_nested_delimiter="__"
@@ -180,6 +192,7 @@ class Settings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     x: XSettings = Field(default_factory=XSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    cases: CaseSettings = Field(default_factory=CaseSettings)
 
     # services
     leader_lease_seconds: float = 10.0  # once-per-deployment services move to another process within this time

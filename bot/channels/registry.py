@@ -17,6 +17,7 @@ CHANNELS: dict[str, str] = {
     "telegram": "bot.channels.telegram:TelegramChannel",
     "status": "bot.channels.status:StatusChannel",
     "slack": "bot.channels.slack:SlackChannel",
+    "email": "bot.channels.email:EmailChannel",
     "x": "bot.channels.x:XChannel",
 }
 

@@ -49,6 +49,10 @@ class HandoffRequest:
     reason: str  # machine-readable: "request_human", "special_assistance", "angry", "low_confidence", ...
     summary: str = ""  # one line for the agent, no personal data beyond what the agent needs
     priority: int = 0
+    # what the agent needs beyond the summary (bot/cases stores it with the case, never in logs or audit rows):
+    # "booking" (the verified booking as the state keeps it), "flows", "offered", "chosen", "itinerary",
+    # "departure" (ISO, the next departure), "disrupted", "misunderstandings", ...
+    context: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

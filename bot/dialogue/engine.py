@@ -1216,8 +1216,9 @@ class FlowEngine(DialogueEngine):
         if run.result.handoff is not None:
             return
         summary = run.summary(reason)
+        context = self._handoff_context(run, reason)
         run.say(say, frame if frame is not None else run.top(), kind="handoff")
-        run.result.handoff = HandoffRequest(reason=reason, summary=summary, priority=priority)
+        run.result.handoff = HandoffRequest(reason=reason, summary=summary, priority=priority, context=context)
         run.result.events.append({"action": "handoff", "reason": reason})
         for f in reversed(run.stack):
             self._finished_event(run, f, "handoff")
@@ -1225,3 +1226,47 @@ class FlowEngine(DialogueEngine):
         run.state["carry"] = {}
         run.state["counters"]["misunderstandings"] = 0
 
+
+    def _handoff_context(self, run: Run, reason: str) -> dict[str, Any]:
+        """What the agent needs to take over without asking again: the booking, what was offered, where it stopped."""
+        frames = [f for f in run.stack if f.get("flow") in run.flows]
+        slots: dict[str, Any] = {}
+        for f in frames:
+            slots.update(f.get("slots") or {})
+
+        def segments(segs: Any) -> list[dict[str, Any]]:
+            keep = ("flight_number", "origin", "destination", "departure", "arrival")
+            return [{k: s.get(k) for k in keep} for s in segs or [] if isinstance(s, dict)]
+
+        ctx: dict[str, Any] = {
+            "stopped_because": reason,
+            "flows": [f"{f['flow']}@{f.get('step')}" for f in frames],
+            "last_intents": list(run.state.get("last_intents", [])[-5:]),
+        }
+        verified = run.state.get("verified")
+        if isinstance(verified, dict) and is_verified(run.state, run.turn.now):
+            ctx["booking"] = dict(verified)
+        elif slots.get("booking_reference"):
+            ctx["unverified_reference"] = slots["booking_reference"]
+        try:
+            if slots.get("current_segments"):
+                ctx["itinerary"] = segments(slots["current_segments"])
+                upcoming = [s["departure"] for s in ctx["itinerary"]
+                            if s.get("departure") and dt.datetime.fromisoformat(s["departure"]) > run.turn.now]
+                if upcoming:
+                    ctx["departure"] = min(upcoming)
+            if slots.get("options"):
+                ctx["offered"] = [
+                    {"option": i, "segments": segments(o.get("segments")), "change_fee": o.get("change_fee"),
+                     "fare_difference": o.get("fare_difference"), "currency": o.get("currency")}
+                    for i, o in enumerate(slots["options"], start=1)
+                ]
+            if isinstance(slots.get("chosen"), dict):
+                ctx["chosen"] = segments(slots["chosen"].get("segments"))
+        except (TypeError, ValueError, AttributeError):
+            log.warning("cannot describe the handoff's booking context")
+        for key in ("travel_date", "cancel_mode", "flight_number", "disrupted"):
+            if slots.get(key) is not None:
+                ctx[key] = slots[key]
+        ctx["misunderstandings"] = int(run.state.get("counters", {}).get("misunderstandings") or 0)
+        return ctx

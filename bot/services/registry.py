@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from bot.services.base import Service
 from bot.services.outbox import OutboxDispatcher
 from bot.services.recovery import RecoveryService
+from bot.services.sla import SlaMonitor
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -17,6 +18,7 @@ def build_services(rt: Runtime) -> list[Service]:
     services: list[Service] = [
         OutboxDispatcher(rt.store, rt.channels, idle_seconds=s.outbox_idle_seconds),
         RecoveryService(rt.pipeline),  # every process: stored-but-unanswered messages, lease heartbeat
+        SlaMonitor(rt.pipeline.cases, interval=s.cases.monitor_seconds),
     ]
     telegram = rt.channels.get("telegram")
     if telegram is not None and s.telegram.mode == "polling":

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     ForeignKey,
     Index,
     Integer,
@@ -242,3 +243,56 @@ class ChannelCursor(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)  # e.g. "telegram:updates", "x:mentions"
     position: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Case(Base):
+    """A conversation handed to a person: what the agent needs, where it stands, who has it (bot/cases/).
+
+    States: ``queued`` -> ``claimed`` -> ``resolved``, or ``returned`` (to the bot: by the agent, or the passenger
+    withdrew). At most one open (queued or claimed) case per conversation. ``booking`` is the verified booking as the
+    dialogue state keeps it (for the agent; never logged or audited in clear).
+    """
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_queue", "state", "language", "priority"),
+        Index("ix_cases_conversation", "conversation_id", "id"),
+        Index("ix_cases_first_response", "first_response_at"),  # the expected wait: cases answered recently
+        Index("uq_cases_open_per_conversation", "conversation_id", unique=True,
+              postgresql_where=text("state IN ('queued', 'claimed')"),
+              sqlite_where=text("state IN ('queued', 'claimed')")),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
+    channel: Mapped[str] = mapped_column(String(32))
+    recipient_id: Mapped[str] = mapped_column(String(255))  # the passenger on their channel: where replies go
+    state: Mapped[str] = mapped_column(String(16), default="queued")  # queued | claimed | resolved | returned
+    reason: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(8))
+    skills: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    base_priority: Mapped[int] = mapped_column(Integer, default=0)  # from the handoff (e.g. an angry passenger)
+    priority: Mapped[int] = mapped_column(Integer, default=0)  # effective: departure, crisis, waiting, escalation
+    crisis_affected: Mapped[bool] = mapped_column(Boolean, default=False)  # set from crisis playbooks
+    crisis_id: Mapped[str | None] = mapped_column(String(64))
+    departure_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    booking: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    intent: Mapped[str | None] = mapped_column(String(64))
+    entities: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # flow, offered options, why it stopped
+    first_message_id: Mapped[int | None] = mapped_column(BigInteger)  # where the case starts in the transcript
+    passenger_messages: Mapped[int] = mapped_column(Integer, default=0)  # added while the case was open
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sla_due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_agent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_passenger_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)  # 1 near the SLA, 2 past it
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    close_reason: Mapped[str | None] = mapped_column(String(32))  # resolved | returned | withdrawn
+    version: Mapped[int] = mapped_column(Integer, default=1)

@@ -6,7 +6,7 @@ Database errors are translated into bot.errors.StoreError here, at the edge.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -76,6 +76,9 @@ class NewOutbound:
     visible: bool = True  # False for side messages (e.g. a one-time code by e-mail): not in the transcript
     delivered: bool = False  # True when the reply travels inline (in the response to the passenger's request)
 
+
+# More work for the turn's transaction (e.g. opening a handoff case): runs after the conversation's update succeeded
+TxStep = Callable[[AsyncConnection, dt.datetime], Awaitable[None]]
 
 # DML on tables, not mapped classes: Core statements skip the ORM's per-statement bookkeeping
 CONV = table_of(Conversation)
@@ -414,8 +417,12 @@ class Store:
         audit: Sequence[dict[str, Any]],
         actor: str = "bot",
         release: bool = True,
+        extra: Sequence[TxStep] = (),
     ) -> list[OutboxRow]:
-        """Store the turn's outcome and (by default) release the lease, all in one transaction."""
+        """Store the turn's outcome and (by default) release the lease, all in one transaction.
+
+        ``extra`` steps run in the same transaction after the outbound rows (e.g. the handoff case of this turn).
+        """
         now = utcnow()
         async with self.transaction() as s:
             result = await s.execute(
@@ -432,7 +439,23 @@ class Store:
                 raise ConcurrencyConflict(f"message {inbound_id} was processed already")
             rows = await self._add_outbound(s, conversation_id, inbound_id, outbound, now)
             await self._add_audit(s, conversation_id, audit, actor, now)
+            for step in extra:
+                await step(s, now)
             return rows
+
+    async def add_audit_in(
+        self, s: AsyncConnection, conversation_id: str | None, audit: Sequence[dict[str, Any]], actor: str,
+        now: dt.datetime,
+    ) -> None:
+        """Audit rows within a caller's transaction (details without personal data in clear)."""
+        await self._add_audit(s, conversation_id, audit, actor, now)
+
+    async def add_outbound_in(
+        self, s: AsyncConnection, conversation_id: str | None, outbound: Sequence[NewOutbound], now: dt.datetime,
+        reply_to: int | None = None,
+    ) -> list[OutboxRow]:
+        """Outbox rows within a caller's transaction."""
+        return await self._add_outbound(s, conversation_id, reply_to, outbound, now)
 
     async def _add_audit(
         self, s: AsyncConnection, conversation_id: str | None, audit: Sequence[dict[str, Any]], actor: str,
