@@ -275,7 +275,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "アシスタントに戻る",
         "zh": "返回助手",
     },
-        "zh": "返回助手",
     # X: the only public answer to a mention. It never repeats what the passenger posted; the conversation goes on
     # by direct message (at most 280 characters as X counts them)
     "x_public_reply": {
