@@ -16,7 +16,6 @@ import unicodedata
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import structlog
@@ -26,7 +25,7 @@ from bot.cases import CaseDesk
 from bot.dialogue.base import CLIENT_ADDRESS, DialogueEngine, Reply, Turn, TurnResult
 from bot.errors import ConcurrencyConflict, CrisisbotError, NLUError, StoreError
 from bot.messages import InboundMessage, OutboundMessage, ReceiveResult
-from bot.nlu.base import FALLBACK_INTENT, IntentPrediction, NLUBackend, Parse
+from bot.nlu.base import FALLBACK_INTENT, Detection, IntentPrediction, NLUBackend, Parse
 from bot.settings import Settings
 from bot.store.repo import ConversationState, NewOutbound, Store, StoredInbound, TxStep
 
@@ -38,15 +37,12 @@ MAX_STORED_TEXT = 20_000
 UNBOUNDED_ID = 2**62  # "every outbox row so far" for take_undelivered
 
 
-@dataclass(frozen=True, slots=True)
-class Detection:
-    language: str
-    supported: bool = True
-    confident: bool = True
-
-
 class LanguageDetector(Protocol):
+    """bot.nlu.language.LanguageDetector, as the pipeline uses it."""
+
     def detect(self, text: str, current: str | None) -> Detection: ...
+
+    def detect_in_conversation(self, text: str, current: str | None, *, settled: bool = False) -> Detection: ...
 
 
 def clean_text(text: str) -> str:
@@ -349,11 +345,11 @@ class Pipeline:
                 replies.extend(notes)
                 extra.append(opening)
 
-        if getattr(detection, "settled", False) and isinstance(state, dict) and not state.get("language_settled"):
+        if detection.settled and isinstance(state, dict) and not state.get("language_settled"):
             state = {**state, "language_settled": True}
         if not detection.supported:
             # answered in English; flagged so that a colleague who speaks the language can pick it up
-            detected = getattr(detection, "detected", None)
+            detected = detection.detected
             audit.append({"action": "flag_language", "reason": "unsupported_language", "detected": detected})
             metrics.UNSUPPORTED_LANGUAGE.labels(detected or "unknown").inc()
         outbound = [
@@ -410,11 +406,8 @@ class Pipeline:
     def _detect(self, text: str, conv: ConversationState) -> Detection:
         try:
             # the language belongs to the conversation: a name, a code or a short answer never changes it
-            in_conversation = getattr(self.detector, "detect_in_conversation", None)
-            if in_conversation is not None:
-                settled = bool(isinstance(conv.state, dict) and conv.state.get("language_settled"))
-                return in_conversation(text, conv.language, settled=settled)
-            return self.detector.detect(text, conv.language)
+            settled = bool(isinstance(conv.state, dict) and conv.state.get("language_settled"))
+            return self.detector.detect_in_conversation(text, conv.language, settled=settled)
         except Exception:  # a detector bug must not lose the message
             log.exception("language_detection_failed")
             return Detection(conv.language or self.settings.default_language, True, False)
