@@ -25,12 +25,11 @@ from bot.cases import CaseDesk
 from bot.dialogue.base import CLIENT_ADDRESS, DialogueEngine, Reply, Turn, TurnResult
 from bot.errors import ConcurrencyConflict, CrisisbotError, NLUError, StoreError
 from bot.messages import InboundMessage, OutboundMessage, ReceiveResult
-from bot.nlu.base import FALLBACK_INTENT, IntentPrediction, NLUBackend, Parse
-from bot.nlu.language import Detection
+from bot.nlu.base import FALLBACK_INTENT, Detection, IntentPrediction, NLUBackend, Parse
 from bot.settings import Settings
 from bot.store.repo import ConversationState, NewOutbound, Store, StoredInbound, TxStep
 
-__all__ = ["Detection", "InboundMessage", "OutboundMessage", "Pipeline", "ReceiveResult", "clean_text"]
+__all__ = ["InboundMessage", "OutboundMessage", "Pipeline", "ReceiveResult", "clean_text"]
 
 log = structlog.get_logger("crisisbot.pipeline")
 
@@ -39,7 +38,11 @@ UNBOUNDED_ID = 2**62  # "every outbox row so far" for take_undelivered
 
 
 class LanguageDetector(Protocol):
+    """bot.nlu.language.LanguageDetector, as the pipeline uses it."""
+
     def detect(self, text: str, current: str | None) -> Detection: ...
+
+    def detect_in_conversation(self, text: str, current: str | None, *, settled: bool = False) -> Detection: ...
 
 
 def clean_text(text: str) -> str:
@@ -342,11 +345,11 @@ class Pipeline:
                 replies.extend(notes)
                 extra.append(opening)
 
-        if getattr(detection, "settled", False) and isinstance(state, dict) and not state.get("language_settled"):
+        if detection.settled and isinstance(state, dict) and not state.get("language_settled"):
             state = {**state, "language_settled": True}
         if not detection.supported:
             # answered in English; flagged so that a colleague who speaks the language can pick it up
-            detected = getattr(detection, "detected", None)
+            detected = detection.detected
             audit.append({"action": "flag_language", "reason": "unsupported_language", "detected": detected})
             metrics.UNSUPPORTED_LANGUAGE.labels(detected or "unknown").inc()
         outbound = [
@@ -403,11 +406,8 @@ class Pipeline:
     def _detect(self, text: str, conv: ConversationState) -> Detection:
         try:
             # the language belongs to the conversation: a name, a code or a short answer never changes it
-            in_conversation = getattr(self.detector, "detect_in_conversation", None)
-            if in_conversation is not None:
-                settled = bool(isinstance(conv.state, dict) and conv.state.get("language_settled"))
-                return in_conversation(text, conv.language, settled=settled)
-            return self.detector.detect(text, conv.language)
+            settled = bool(isinstance(conv.state, dict) and conv.state.get("language_settled"))
+            return self.detector.detect_in_conversation(text, conv.language, settled=settled)
         except Exception:  # a detector bug must not lose the message
             log.exception("language_detection_failed")
             return Detection(conv.language or self.settings.default_language, True, False)

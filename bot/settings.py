@@ -67,7 +67,9 @@ class XSettings(BaseModel):
     base_url: str = "https://api.twitter.com"  # tests point it at a local fake server
     mode: Literal["webhook", "polling"] = "webhook"
     poll_seconds: float = 60.0
-    posts_per_15min: int = 100  # the account tier's limit for posts (crisis broadcasts)
+    posts_per_15min: int = 100  # the account tier's limit for posts (public replies, crisis broadcasts)
+    dms_per_15min: int = 200  # the account's limit for sending direct messages
+    timeout: float = 15.0  # one API request, connect to last byte
 
 
 class SmtpSettings(BaseModel):

@@ -275,6 +275,40 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "アシスタントに戻る",
         "zh": "返回助手",
     },
+    # X: the only public answer to a mention. It never repeats what the passenger posted; the conversation goes on
+    # by direct message (at most 280 characters as X counts them)
+    "x_public_reply": {
+        "en": "Thanks for reaching out. We'll help you by direct message: we've sent you a DM (if it doesn't "
+        "arrive, please send us one). Please don't post your booking code or personal details publicly.",
+        "nl": "Bedankt voor je bericht. We helpen je verder via een privébericht: we hebben je een DM gestuurd "
+        "(niet ontvangen? Stuur ons een DM). Zet je boekingscode of persoonsgegevens niet openbaar online.",
+        "fr": "Merci pour votre message. Nous vous aidons par message privé : nous vous avons envoyé un DM (sinon, "
+        "écrivez-nous en DM). Merci de ne pas publier votre code de réservation ni vos données personnelles.",
+        "de": "Danke für Ihre Nachricht. Wir helfen Ihnen per Direktnachricht weiter: Wir haben Ihnen eine DM "
+        "geschickt (falls nicht, schreiben Sie uns per DM). Bitte posten Sie Ihren Buchungscode oder "
+        "persönliche Daten nicht öffentlich.",
+        "es": "Gracias por escribirnos. Le ayudamos por mensaje directo: le hemos enviado un DM (si no le llega, "
+        "escríbanos por DM). Por favor, no publique su código de reserva ni sus datos personales.",
+        "it": "Grazie per averci scritto. La aiutiamo via messaggio diretto: Le abbiamo inviato un DM (se non "
+        "arriva, ci scriva in DM). Per favore non pubblichi il codice di prenotazione né dati personali.",
+        "pt": "Obrigado pela sua mensagem. Ajudamos por mensagem direta: enviámos-lhe uma DM (se não chegar, "
+        "envie-nos uma DM). Por favor, não publique o seu código de reserva nem dados pessoais.",
+        "pl": "Dziękujemy za wiadomość. Pomożemy w wiadomości prywatnej: wysłaliśmy Państwu DM (jeśli nie dotarła, "
+        "prosimy napisać do nas DM). Prosimy nie publikować kodu rezerwacji ani danych osobowych.",
+        "sv": "Tack för ditt meddelande. Vi hjälper dig via direktmeddelande: vi har skickat ett DM till dig (om "
+        "det inte kommer, skicka ett till oss). Publicera inte din bokningskod eller personuppgifter öppet.",
+        "da": "Tak for din besked. Vi hjælper dig via direkte besked: vi har sendt dig en DM (hvis den ikke kommer, "
+        "så skriv til os i en DM). Del ikke din bookingkode eller personlige oplysninger offentligt.",
+        "ru": "Спасибо за обращение. Мы поможем вам в личных сообщениях: мы отправили вам DM (если оно не пришло, "
+        "напишите нам в DM). Пожалуйста, не публикуйте код бронирования и личные данные.",
+        "tr": "Bize yazdığınız için teşekkürler. Size doğrudan mesajla yardımcı olacağız: size bir DM gönderdik "
+        "(gelmezse lütfen bize DM gönderin). Lütfen rezervasyon kodunuzu veya kişisel bilgilerinizi herkese açık "
+        "paylaşmayın.",
+        "ja": "ご連絡ありがとうございます。ダイレクトメッセージでご案内します。DMをお送りしました（届かない場合は、"
+        "DMでご連絡ください）。予約番号や個人情報は公開で投稿しないでください。",
+        "zh": "感谢您的留言。我们将通过私信为您提供帮助：我们已给您发送私信（如未收到，请私信我们）。"
+        "请勿公开发布您的预订代码或个人信息。",
+    },
 }
 
 

@@ -18,6 +18,7 @@ CHANNELS: dict[str, str] = {
     "status": "bot.channels.status:StatusChannel",
     "slack": "bot.channels.slack:SlackChannel",
     "email": "bot.channels.email:EmailChannel",
+    "x": "bot.channels.x:XChannel",
 }
 
 

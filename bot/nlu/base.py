@@ -36,6 +36,17 @@ ENTITIES = ("booking_reference", "flight_number", "date", "airport", "option", "
 
 
 @dataclass(frozen=True, slots=True)
+class Detection:
+    """What the language detector found in one message (bot.nlu.language)."""
+
+    language: str  # the language to answer in (always a supported one)
+    supported: bool = True  # False: the message is in a language we do not support (answer in English)
+    confident: bool = True  # False: too short or unclear; the language was kept from the conversation
+    detected: str | None = None  # what the detector saw (ISO 639-1), if anything
+    settled: bool = False  # the message had enough text to settle the conversation's language
+
+
+@dataclass(frozen=True, slots=True)
 class IntentPrediction:
     name: str
     confidence: float

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from bot.nlu.base import Detection
 from bot.nlu.text import fold, sanitize, strip_noise
 
 # ISO 639-1 -> lingua Language name
@@ -120,15 +121,6 @@ DOMAIN_WEIGHT = 0.5
 def _to_lang_text(text: str) -> str:
     """What the domain language model sees: lower case with accents (they tell languages apart), no noise."""
     return " ".join(strip_noise(text).lower().split())
-
-
-@dataclass(frozen=True, slots=True)
-class Detection:
-    language: str  # the language to answer in (always a supported one)
-    supported: bool  # False: the message is in a language we do not support (answer in English)
-    confident: bool  # False: the message was too short or unclear; language was kept from the conversation
-    detected: str | None = None  # what the detector saw (ISO 639-1), if anything
-    settled: bool = False  # detect_in_conversation: the message had enough text to settle the conversation's language
 
 
 class LanguageDetector:

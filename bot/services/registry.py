@@ -36,4 +36,10 @@ def build_services(rt: Runtime) -> list[Service]:
     slack = socket_service(rt.channels)
     if slack is not None:
         services.append(slack)
+    x = rt.channels.get("x")
+    if x is not None and s.x.mode == "polling":
+        from bot.channels.x import XChannel, XPoller
+
+        assert isinstance(x, XChannel)
+        services.append(XPoller(x))
     return services

@@ -508,6 +508,13 @@ class Store:
             await self._add_audit(s, conversation_id, audit, actor, now)
             return rows
 
+    async def add_replies(
+        self, inbound_id: int, conversation_id: str | None, outbound: Sequence[NewOutbound]
+    ) -> list[OutboxRow]:
+        """More replies to an inbound message after its turn (a channel's own answer, e.g. X's public reply)."""
+        async with self.transaction() as s:
+            return await self._add_outbound(s, conversation_id, inbound_id, outbound, utcnow())
+
     async def replies_to(self, inbound_id: int, conversation_id: str | None = None) -> list[OutboxRow]:
         """The replies to one inbound message (a retried request gets the same answer).
 

@@ -8,8 +8,7 @@ from typing import Any
 
 from bot.dialogue.base import Button, DialogueEngine, HandoffRequest, Reply, Turn, TurnResult
 from bot.errors import NLUError
-from bot.nlu.base import Entity, IntentPrediction, NLUBackend, Parse
-from bot.pipeline import Detection
+from bot.nlu.base import Detection, Entity, IntentPrediction, NLUBackend, Parse
 
 KEYWORDS = {"rebook": "rebook", "cancel": "cancel", "human": "request_human", "hello": "greet", "boom": "out_of_scope"}
 
@@ -54,6 +53,9 @@ class PrefixDetector:
         if text.startswith("xx:"):
             return Detection("en", False, True)
         return Detection(current or "en", True, False)
+
+    def detect_in_conversation(self, text: str, current: str | None, *, settled: bool = False) -> Detection:
+        return self.detect(text, current)
 
 
 class CountingEngine(DialogueEngine):
