@@ -361,8 +361,8 @@ def _ru_forms(name: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _airport_res() -> dict[str, re.Pattern[str]]:
-    out = {}
+def _airport_res() -> dict[str, tuple[re.Pattern[str], list[str]]]:
+    out: dict[str, tuple[re.Pattern[str], list[str]]] = {}
     for lang, col in _LANG_COLUMN.items():
         alts: list[tuple[str, str]] = []
         for code, names in _CITY_NAMES.items():
@@ -377,8 +377,7 @@ def _airport_res() -> dict[str, re.Pattern[str]]:
             rx = r"(?<![\w])(?:" + groups + r")(?=$|[^\w]|'|’)"
         else:
             rx = r"(?:" + groups + r")"
-        out[lang] = re.compile(rx)
-        out[lang + ":codes"] = [c for _, c in alts]  # type: ignore[assignment]
+        out[lang] = (re.compile(rx), [c for _, c in alts])
     return out
 
 
@@ -471,10 +470,10 @@ def _instead(lang: str, folded: str, s: int, e: int) -> bool:
 
 def find_airports_intl(text: str, language: str) -> list[Entity]:
     res = _airport_res()
-    rx = res.get(language)
-    if rx is None:
+    compiled = res.get(language)
+    if compiled is None:
         return []
-    codes: list[str] = res[language + ":codes"]  # type: ignore[assignment]
+    rx, codes = compiled
     folded = fold(text)
     found: list[tuple[int, int, str]] = []
     for m in rx.finditer(folded):
