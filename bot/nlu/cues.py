@@ -24,7 +24,7 @@ ASK_CUES: dict[str, dict[str, list[str]]] = {
     "en": {
         "rebook": [
             r"\bre-?(?:book|schedul|rout|accommodat|issue)\w*",
-            r"\b(?:change|switch|move|swap|modify|push|bump)\w* (?:" + _P + r" )?(?:\w+ )?"
+            r"\b(?:chang|switch|mov|swap|modif|push|bump|amend)\w* (?:up |back )?(?:" + _P + r" )?(?:\w+ )?"
             r"(?:flights?|tickets?|reservations?|bookings?|trips?|itinerar\w+|dates?|times?|return|departure|"
             r"seats? to)",
             r"\b(?:another|next|new|different|earlier|later|alternate|alternative|other|first available|"
@@ -42,6 +42,14 @@ ASK_CUES: dict[str, dict[str, list[str]]] = {
             r"(?:tomorrow|tonight|today|earlier|later|instead|on|home)\b",
             r"\bget (?:home|out of here|me out|on a flight|on the next)\b",
             r"#(?:re\w*book\w*|reschedul\w*|gethome|getmehome)",
+            r"\breinstat\w*",
+            r"\bneed (?:a |another |a new |an earlier |a later )?(?:flight|seat)s?\b(?! status| info| update| number)",
+            r"\bhow (?:do|can|will|am|are|is|would) (?:i|we|my \w+|our \w+) (?:\w+ )?(?:get|getting|make it) "
+            r"(?:home|back|out|there|to)\b",
+            r"\b(?:can|could) (?:i|we) (?:still )?make it (?:to|home|back)\b",
+            r"\banything (?:available|open|earlier|later|sooner|else)\b",
+            r"\bneed (?:some |other )?options\b",
+            r"\bhow (?:does|do) (?:the )?stand-?by\b",
         ],
         "cancel": [
             r"\b(?:cancel|canceling|cancelling) (?:" + _P + r" )?(?:\w+ )?(?:ticket|booking|reservation|trip|"
@@ -69,7 +77,10 @@ ASK_CUES: dict[str, dict[str, list[str]]] = {
             r"(?:delayed|cancell?ed|late|sitting|not)",
             r"\b(?:are|is) (?:you|flights|planes|anything) (?:still )?(?:flying|leaving|operating|departing|"
             r"going out|taking off)\b",
-            r"\bwhat'?s (?:going on|happening|up) with\b",
+            r"\bwhat'?s (?:going on|happening|up) (?:with|w/?)\b",
+            r"\bany idea (?:when|what time|if|whether)\b",
+            r"\b(?:need|want|get|give me) (?:an |some |the )?(?:updates?|info) (?:on|about|for) "
+            r"(?:my|our|the|flight|flt)",
             r"\b(?:will|can) (?:i|we) (?:still )?make (?:" + _P + r" )?connect",
             r"\b(?:delayed|on time|cancell?ed)\s?\?",
         ],
