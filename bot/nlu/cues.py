@@ -52,6 +52,8 @@ ASK_CUES: dict[str, dict[str, list[str]]] = {
             r"\bhow (?:does|do) (?:the )?stand-?by\b",
         ],
         "cancel": [
+            # not a narrative of who cancelled: "you cancel my flight", "thanks for cancelling", "had to cancel"
+            r"(?<!\byou )(?<!\bu )(?<!\bthey )(?<!\bfor )(?<!\bhad to )(?<!\bnot )(?<!\bn't )(?<!\bdidnt )"
             r"\b(?:cancel|canceling|cancelling) (?:" + _P + r" )?(?:\w+ )?(?:ticket|booking|reservation|trip|"
             r"flight|travel|vacation|holiday|res)s?\b",
             r"\b(?:want|wanna|need|like|how (?:do|can) (?:i|we)|can (?:i|we)|have) (?:to )?cancel\b",
