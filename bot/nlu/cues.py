@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from bot.nlu.cjk import CJK_CLASS
 from bot.nlu.text import fold
 
 ASKS = ("rebook", "cancel", "flight_status", "request_human")  # in the order acted on first
@@ -115,7 +116,8 @@ ASK_CUES: dict[str, dict[str, list[str]]] = {
                           r"\bstuur (?:me|mij) (?:een )?(?:dm|bericht)", r"\b(?:echte|levende) (?:mens|medewerker)"],
     },
     "fr": {
-        "rebook": [r"\b(?:changer|modifier|decaler|reporter|deplacer) (?:mon |notre |le |ma )?(?:vol|billet|"
+        "rebook": [r"\b(?:chang|modifi|decal|report|deplac)(?:er|ez)(?:-moi|-nous)? (?:mon |notre |le |ma |mes |nos )?"
+                   r"(?:vol|billet|"
                    r"reservation|voyage|depart|retour|date)", r"\b(?:autre|prochain|nouveau) vol\b",
                    r"\breplacez?[- ](?:moi|nous)", r"\bmettre sur (?:un |le )(?:autre|prochain) vol",
                    r"\b(?:rentrer|partir) (?:chez moi|a la maison|demain|ce soir|plus tot)",
@@ -148,7 +150,9 @@ ASK_CUES: dict[str, dict[str, list[str]]] = {
                           r"\bmit (?:einem|einer) (?:mitarbeiter|menschen|person)"],
     },
     "es": {
-        "rebook": [r"\b(?:cambiar|modificar|reprogramar|adelantar|atrasar|mover) (?:mi |el |nuestro |la )?"
+        "rebook": [r"\b(?:cambiar|modificar|reprogramar|adelantar|atrasar|mover|cambien|cambienme|cambiame|muevan|"
+                   r"modifiquen)"
+                   r" (?:mi |el |nuestro |la )?"
                    r"(?:vuelo|billete|boleto|reserva|viaje|fecha|pasaje)", r"\b(?:otro|siguiente|proximo|nuevo) "
                    r"vuelo\b", r"\breubic|\breprogram|\brebook", r"\bvolver a casa\b", r"\bconexion perdida|"
                    r"perdi (?:mi |la )?conexion"],
@@ -163,7 +167,8 @@ ASK_CUES: dict[str, dict[str, list[str]]] = {
                           r"real|asesor|agente)\b", r"\b(?:por )?(?:dm|md|privado)\b"],
     },
     "it": {
-        "rebook": [r"\b(?:cambiare|modificare|spostare|anticipare|posticipare) (?:il |mio |il mio |la |nostro )?"
+        "rebook": [r"\b(?:cambiare|modificare|spostare|anticipare|posticipare|(?:cambia|sposta|modifica)te(?:mi|ci)?)"
+                   r" (?:il |mio |il mio |la |nostro )?"
                    r"(?:volo|biglietto|prenotazione|viaggio|data)", r"\b(?:altro|prossimo|nuovo) volo\b",
                    r"\b(?:riprotegg|riprenot|rebook)", r"\btornare a casa\b", r"\bcoincidenza persa|"
                    r"perso (?:la )?coincidenza"],
@@ -178,7 +183,8 @@ ASK_CUES: dict[str, dict[str, list[str]]] = {
                           r"(?:operatore|operatrice|persona vera|persona reale)\b", r"\b(?:in )?(?:dm|privato)\b"],
     },
     "pt": {
-        "rebook": [r"\b(?:remarcar|alterar|mudar|trocar|antecipar|adiar) (?:o |meu |o meu |a |minha |nosso )?"
+        "rebook": [r"\b(?:remarcar|alterar|mudar|trocar|antecipar|adiar|mudem|troquem|alterem|remarquem)"
+                   r" (?:o |meu |o meu |a |minha |nosso )?"
                    r"(?:voo|bilhete|passagem|reserva|viagem|data)", r"\b(?:outro|proximo|novo) voo\b",
                    r"\bremarc|\breacomod|\brebook", r"\bvoltar para casa\b", r"\bperdi (?:a |minha )?conexao"],
         "cancel": [r"\bcancelar (?:o|a|meu|minha|nosso|nossa)\b", r"\b(?:quero|queria|como|posso) (?:\w+ )?"
@@ -192,7 +198,8 @@ ASK_CUES: dict[str, dict[str, list[str]]] = {
                           r"pessoa real|humano)\b", r"\b(?:por )?(?:dm|privado|inbox)\b"],
     },
     "pl": {
-        "rebook": [r"\b(?:zmienic|zmiana|przebukowac|przebukowanie|przeniesc|przesunac) (?:moj |moja |nasz )?"
+        "rebook": [r"\b(?:zmienic|zmiana|przebukowac|przebukowanie|przeniesc|przesunac|zmiencie|przeniescie|przesuncie)"
+                   r" (?:mi |moj |moja |nasz )?"
                    r"(?:lot|bilet|rezerwacj\w*|termin|date)", r"\b(?:inny|nastepny|nowy|wczesniejszy|pozniejszy) lot",
                    r"\bprzebuk|\brebook", r"\bwrocic do domu\b", r"\bprzesiadk\w* (?:ucieknie|uciekla|przepadla)"],
         "cancel": [r"\banulowac (?:moj|moja|nasz|rezerwacj|bilet|lot)", r"\b(?:chce|chcialbym|chcialabym|jak) "
@@ -437,9 +444,72 @@ FEELING_CUES: dict[str, dict[str, list[str]]] = {
 FEELING_CUES.update(_folded(_FEELING_CUES_UNFOLDED))
 
 
+def _top_level_bar(pattern: str) -> bool:
+    """Whether ``pattern`` is an alternation at its top level ("a|b", not "(?:a|b)c")."""
+    depth, i, in_class = 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            if pattern[i + 1:i + 2] == "]":
+                i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            return True
+        i += 1
+    return False
+
+
+def _alternation(patterns: list[str]) -> re.Pattern[str]:
+    """One regex for many patterns. Those that start with a word boundary share it, so that the engine tries them
+    only where a word starts (the same matches, about three times faster than every pattern at every position)."""
+    at_word = [p[2:] for p in patterns if p.startswith("\\b") and not _top_level_bar(p)]
+    rest = [p for p in patterns if not (p.startswith("\\b") and not _top_level_bar(p))]
+    parts = [f"(?:{p})" for p in rest]
+    if at_word:
+        parts.insert(0, "\\b(?:" + "|".join(f"(?:{p})" for p in at_word) + ")")
+    return re.compile("|".join(parts))
+
+
+_CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
+_CJK_RE = re.compile(f"[{CJK_CLASS}]")
+
+
+class CuePattern:
+    """One cue lexicon as up to three alternations by script. A pattern written in Cyrillic or in CJK characters is
+    only tried on a text that has such letters: most messages are in Latin script, and one big alternation would try
+    every pattern of every script at every position (3.5 times slower with the ru/ja/zh cues)."""
+
+    __slots__ = ("cjk", "cyrillic", "latin")
+
+    def __init__(self, patterns: list[str]) -> None:
+        groups: dict[str, list[str]] = {"latin": [], "cyrillic": [], "cjk": []}
+        for p in patterns:
+            script = "cjk" if _CJK_RE.search(p) else "cyrillic" if _CYRILLIC_RE.search(p) else "latin"
+            groups[script].append(p)
+        self.latin, self.cyrillic, self.cjk = (_alternation(ps) if ps else None for ps in groups.values())
+
+    def search(self, text: str) -> re.Match[str] | None:
+        if self.latin is not None and (m := self.latin.search(text)):
+            return m
+        if self.cyrillic is not None and _CYRILLIC_RE.search(text) and (m := self.cyrillic.search(text)):
+            return m
+        if self.cjk is not None and _CJK_RE.search(text):
+            return self.cjk.search(text)
+        return None
+
+
 def compile_cues(tables: Iterable[dict[str, dict[str, list[str]]]], names: tuple[str, ...],
-                 extra: Iterable[tuple[str, str]] = (), prefix: str = "") -> dict[str, re.Pattern[str]]:
-    """One alternation per name over every language's patterns (and ``extra`` (name, pattern) pairs whose name is
+                 extra: Iterable[tuple[str, str]] = (), prefix: str = "") -> dict[str, CuePattern]:
+    """One pattern per name over every language's patterns (and ``extra`` (name, pattern) pairs whose name is
     ``prefix + name``, e.g. "ask_rebook" items from intents/<lang>.yml)."""
     parts: dict[str, list[str]] = {n: [] for n in names}
     for table in tables:
@@ -450,4 +520,4 @@ def compile_cues(tables: Iterable[dict[str, dict[str, list[str]]]], names: tuple
     for label, pattern in extra:
         if label.startswith(prefix) and label[len(prefix):] in parts:
             parts[label[len(prefix):]].append(pattern)
-    return {n: re.compile("|".join(f"(?:{p})" for p in ps)) for n, ps in parts.items() if ps}
+    return {n: CuePattern(ps) for n, ps in parts.items() if ps}
