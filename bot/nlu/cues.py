@@ -240,7 +240,9 @@ ASK_CUES: dict[str, dict[str, list[str]]] = {
 # Japanese and Chinese have no spaces between words: their patterns carry no \b and match anywhere.
 _ASK_CUES_UNFOLDED: dict[str, dict[str, list[str]]] = {
     "ru": {
-        "rebook": [r"\bпере(?:брон|оформ|бук)\w*", r"\bпересади(?:те)? (?:меня|нас)\b",
+        # the ask, not the story: "перебронируйте" (rebook me), never "перебронировали" (they rebooked me)
+        "rebook": [r"\bпере(?:бронир|бук)(?:уйте|уй|овать|уете|уем)\b", r"\bпереоформ(?:ите|ить)\b",
+                   r"\bпересади(?:те)? (?:меня|нас)\b",
                    r"\bпосади(?:те)? (?:меня|нас)\b", r"\bотправьте (?:меня|нас)\b",
                    r"\b(?:перенес(?:ти|ите|и)|поменя(?:ть|йте|й)|измени(?:ть|те)|смени(?:ть|те)|сдвин(?:уть|ьте))"
                    r" (?:\w+ ){0,2}(?:рейс|билет|дат|брон|вылет|перел[её]т|поездк|обратн)\w*",
