@@ -1,6 +1,6 @@
 """Training examples in the register of real social messages, composed from hand-written fragments per language.
 
-    python scripts/social_examples.py [--per-ask N] [--check]
+    python scripts/social_examples.py [--per-ask N] [--lang xx ...]
 
 Real passengers rarely write "I want to rebook": they vent, tell what happened, tag the airline, and somewhere in
 there is (or is not) an ask. This script composes such messages from the fragments in ``scripts/social_fragments/``
@@ -123,7 +123,8 @@ def write_block(path: Path, examples: dict[str, list[str]]) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--per-ask", type=int, default=90)
+    ap.add_argument("--per-ask", type=int, default=None,
+                    help="examples per ask (default: the fragment file's per_ask, else 90)")
     ap.add_argument("--lang", action="append", help="only these languages (default: every fragment file)")
     args = ap.parse_args()
     from bot.nlu.entities import EntityExtractor
@@ -144,7 +145,7 @@ def main() -> None:
         write_block(target, {})
         td, _ = load_training_data(target, lang)
         taken = {e.text.strip().lower() for e in td.examples}
-        examples = compose(fr, rnd, args.per_ask, lang)
+        examples = compose(fr, rnd, args.per_ask or int(fr.get("per_ask", 90)), lang)
         seen: set[str] = set()
         kept: dict[str, list[str]] = {}
         for intent, texts in examples.items():
