@@ -1,6 +1,7 @@
 """What does the passenger ask? The NLU on hand-labelled real airline tweets, judged as `crisisbot nlu parse` is.
 
     python bench/nlu_asks.py [--show-errors N] [--errors-split dev|heldout] [--enriched] [--fresh] [--per-message]
+    python bench/nlu_asks.py --rasa-python PYTHON --rasa-model MODEL.tar.gz   # Rasa DIET on the same tweets
 
 Labels (line numbers and labels only; the tweets are read at run time from ../shared/data/airline_tweets_2015.jsonl
 and never copied into the repository, licence CC BY-NC-SA):
@@ -168,6 +169,18 @@ def parse_subprocess(texts: list[str], env: dict[str, str]) -> list[dict[str, An
     return parses
 
 
+def parse_with_rasa(texts: list[str], python: str, model: str) -> list[dict[str, Any]]:
+    """The same texts through a trained Rasa model (bench/rasa_parse.py under a Python that has Rasa 3.x)."""
+    proc = subprocess.run([python, str(ROOT / "bench" / "rasa_parse.py"), model],
+                          input="".join(t + "\n" for t in texts), capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        sys.exit(f"Rasa parse failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    parses = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    if len(parses) != len(texts):
+        sys.exit(f"Rasa returned {len(parses)} parses for {len(texts)} messages")
+    return parses
+
+
 def parse_in_process(texts: list[str]) -> list[dict[str, Any]]:
     from bot.nlu import build_language_detector, build_nlu
     from bot.settings import get_settings
@@ -245,6 +258,9 @@ def main() -> None:
     ap.add_argument("--fresh", action="store_true", help="train the model in a temporary cache directory")
     ap.add_argument("--per-message", action="store_true",
                     help="in process, language detected for each message on its own (no state across messages)")
+    ap.add_argument("--rasa-model", metavar="PATH",
+                    help="score a trained Rasa 3.x model instead (see bench/rasa_parse.py)")
+    ap.add_argument("--rasa-python", metavar="PYTHON", default="python3.10", help="a Python with Rasa installed")
     args = ap.parse_args()
 
     if not args.data.is_file():
@@ -268,7 +284,9 @@ def main() -> None:
         env = dict(os.environ)
         if args.fresh:
             env["CRISISBOT_CACHE_DIR"] = tmp
-        if args.per_message:
+        if args.rasa_model:
+            parses = parse_with_rasa(texts, args.rasa_python, args.rasa_model)
+        elif args.per_message:
             if args.fresh:
                 os.environ["CRISISBOT_CACHE_DIR"] = tmp
             parses = parse_in_process(texts)
@@ -283,7 +301,8 @@ def main() -> None:
     raw = [top_ranked(p) for p in parses]
     langs = collections.Counter(p.get("language", "?") for p in parses)
 
-    mode = "in process, per message" if args.per_message else "one `crisisbot nlu parse` over stdin"
+    mode = ("Rasa model " + Path(args.rasa_model).name if args.rasa_model
+            else "in process, per message" if args.per_message else "one `crisisbot nlu parse` over stdin")
     print(f"{len(rows)} labelled tweets ({mode}); action threshold {action_threshold:.2f}; "
           f"languages detected: {dict(langs.most_common(5))}")
     print(f"split: held-out = sample index % 3 == 0; dev = the rest (seed {SAMPLE_SEED}, {SAMPLE_SIZE} sampled)")

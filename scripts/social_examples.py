@@ -1,6 +1,6 @@
 """Training examples in the register of real social messages, composed from hand-written fragments per language.
 
-    python scripts/social_examples.py [--per-ask N] [--lang xx]
+    python scripts/social_examples.py [--per-ask N] [--lang xx ...]
 
 Real passengers rarely write "I want to rebook": they vent, tell what happened, tag the airline, and somewhere in
 there is (or is not) an ask. This script composes such messages from the fragments in ``scripts/social_fragments/``
@@ -10,9 +10,6 @@ them into ``intents/<lang>.yml`` between two marker comments, replacing what an 
 * rebook / cancel / flight_status / request_human: [what happened] [venting] ask [tail], in varying order;
 * complaint: what happened and venting with NO ask, sarcasm, narratives that mention a rebooking or a cancellation
   ("you rebooked me two days later, great"), praise that mentions one.
-
-``--per-ask`` (default: the fragment file's ``per_ask``, else 90) sets how many messages are composed per ask, and
-twice as many without an ask.
 
 Examples in which the entity extractors find an entity are dropped (the generated text carries no annotations, so
 they would count as false positives in ``crisisbot nlu evaluate``). Seeded: the same fragments give the same files.
@@ -36,7 +33,13 @@ END = "# --- end of social register ---"
 ASKS = ("rebook", "cancel", "flight_status", "request_human")
 
 
-def compose(fr: dict, rnd: random.Random, per_ask: int) -> dict[str, list[str]]:
+SEPARATORS = [". ", " ", "... ", ", ", "! ", " - "]
+# Japanese and Chinese run sentences together with full-width punctuation and no spaces
+SEPARATORS_CJK = ["。", "", "…", "，", "！", " "]
+
+
+def compose(fr: dict, rnd: random.Random, per_ask: int, lang: str = "") -> dict[str, list[str]]:
+    seps = SEPARATORS_CJK if lang in ("ja", "zh") else SEPARATORS
     def pick(key: str, p: float = 1.0) -> str:
         items = fr.get(key) or []
         return rnd.choice(items) if items and rnd.random() < p else ""
@@ -49,10 +52,10 @@ def compose(fr: dict, rnd: random.Random, per_ask: int) -> dict[str, list[str]]:
                 continue
             if not text:
                 text = part
-            elif text[-1] in ".!?:)" or part[0] in "#@!?.":
-                text += " " + part
+            elif text[-1] in ".!?:)。！？" or part[0] in "#@!?.！？":
+                text += ("" if lang in ("ja", "zh") and text[-1] in "。！？" else " ") + part
             else:
-                text += rnd.choice([". ", " ", "... ", ", ", "! ", " - "]) + part
+                text += rnd.choice(seps) + part
         return text
 
     out: dict[str, list[str]] = {a: [] for a in (*ASKS, "complaint")}
@@ -121,7 +124,7 @@ def write_block(path: Path, examples: dict[str, list[str]]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--per-ask", type=int, default=None,
-                    help="messages per ask (default: per_ask of the fragment file, else 90)")
+                    help="examples per ask (default: the fragment file's per_ask, else 90)")
     ap.add_argument("--lang", action="append", help="only these languages (default: every fragment file)")
     args = ap.parse_args()
     from bot.nlu.entities import EntityExtractor
@@ -142,7 +145,7 @@ def main() -> None:
         write_block(target, {})
         td, _ = load_training_data(target, lang)
         taken = {e.text.strip().lower() for e in td.examples}
-        examples = compose(fr, rnd, args.per_ask or int(fr.get("per_ask", 90)))
+        examples = compose(fr, rnd, args.per_ask or int(fr.get("per_ask", 90)), lang)
         seen: set[str] = set()
         kept: dict[str, list[str]] = {}
         for intent, texts in examples.items():

@@ -476,8 +476,11 @@ class CaseDesk:
         metrics.CASE_TRANSITIONS.labels("claimed").inc()
         return await self.get(case_id)
 
-    async def reply(self, case_id: int, agent: str, text: str) -> CaseView:
-        """Send a reply to the passenger on their own channel, signed with the agent's first name."""
+    async def reply(self, case_id: int, agent: str, text: str, *, source: str | None = None) -> CaseView:
+        """Send a reply to the passenger on their own channel, signed with the agent's first name.
+
+        ``source``: the id of the agent's own message where it came from (a Slack thread reply): a platform that
+        delivers the same event twice, to one process or to two, relays it once."""
         agent = clean_agent(agent)
         body = " ".join(text.split()) if "\n" not in text else text.strip()
         if not body:
@@ -485,15 +488,21 @@ class CaseDesk:
         if len(body) > MAX_REPLY:
             raise BadRequest(f"the reply is too long (over {MAX_REPLY} characters)")
         now = self.clock()
+        author = f"agent:{agent}"[:64]
         async with self.store.transaction() as s:
-            case = await self._row_view(s, case_id)
+            case = await self._row_view(s, case_id, lock=source is not None)
             if case.state != "claimed" or case.claimed_by != agent:
                 raise CaseConflict(self._why_not(case, "reply to", agent))
+            if source is not None and await self._relayed_already(s, case, author, source):
+                return case
+            payload: dict[str, Any] = {"text": signed(body, agent), "kind": "agent",
+                                       "agent_name": first_name(agent), "case_id": case.id}
+            if source is not None:
+                payload["source"] = source
             await self.store.add_outbound_in(
                 s, case.conversation_id,
-                [NewOutbound(channel=case.channel, recipient_id=case.recipient_id, author=f"agent:{agent}"[:64],
-                             payload={"text": signed(body, agent), "kind": "agent",
-                                      "agent_name": first_name(agent), "case_id": case.id})],
+                [NewOutbound(channel=case.channel, recipient_id=case.recipient_id, author=author,
+                             payload=payload)],
                 now,
             )
             r = await s.execute(
@@ -615,8 +624,20 @@ class CaseDesk:
             return f"cannot {what} case {case.id}: it is queued; claim it first"
         return f"cannot {what} case {case.id}: it is {case.state} ({case.close_reason or 'closed'})"
 
-    async def _row_view(self, s: AsyncConnection, case_id: int) -> CaseView:
-        row = (await s.execute(select(CASES).where(CASES.c.id == case_id))).first()
+    async def _relayed_already(self, s: AsyncConnection, case: CaseView, author: str, source: str) -> bool:
+        """Whether the agent's message ``source`` was relayed already (among their latest replies in the case's
+        conversation; the case row is locked, so two deliveries of it cannot both miss each other)."""
+        from bot.store.repo import OUTBOX
+
+        rows = (await s.execute(
+            select(OUTBOX.c.payload).where(OUTBOX.c.conversation_id == case.conversation_id, OUTBOX.c.author == author)
+            .order_by(OUTBOX.c.id.desc()).limit(200)
+        )).all()
+        return any(isinstance(r.payload, dict) and r.payload.get("source") == source for r in rows)
+
+    async def _row_view(self, s: AsyncConnection, case_id: int, *, lock: bool = False) -> CaseView:
+        q = select(CASES).where(CASES.c.id == case_id)
+        row = (await s.execute(q.with_for_update() if lock else q)).first()
         if row is None:
             raise CaseNotFound(f"no case {case_id}")
         return CaseView.from_row(row)

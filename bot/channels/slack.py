@@ -26,7 +26,6 @@ or links), messages go out with ``mrkdwn: false`` and blocks use ``plain_text``.
 
 from __future__ import annotations
 
-import collections
 import re
 import shlex
 import time
@@ -126,7 +125,6 @@ class SlackCore:
         self.crisis: CrisisCommands | None = None
         self._staff_cache: tuple[float, frozenset[str]] | None = None
         self._names: dict[str, str] = {}
-        self._relayed: collections.OrderedDict[str, None] = collections.OrderedDict()  # agents' events relayed
         self.app = self._build_app()
 
     # ------------------------------------------------------------------ bolt
@@ -290,8 +288,6 @@ class SlackCore:
         if case_id is None:
             return
         key = str(event.get("client_msg_id") or body.get("event_id") or event.get("ts"))
-        if key in self._relayed:
-            return
         user = str(event["user"])
         from bot.errors import CrisisbotError
 
@@ -307,13 +303,10 @@ class SlackCore:
                 await self._thread_note(channel, thread, f"Not relayed: case {case_id} is claimed by {who}. "
                                                          "Only the agent who claimed it talks to the passenger.")
                 return
-            await desk.reply(case_id, agent, str(event.get("text", "")))
+            await desk.reply(case_id, agent, str(event.get("text", "")), source=f"slack:{channel}:{key}")
         except CrisisbotError as exc:
             await self._thread_note(channel, thread, f"Not relayed: {agent_display(str(exc))}")
             return
-        self._relayed[key] = None
-        while len(self._relayed) > 10_000:
-            self._relayed.popitem(last=False)
 
     async def _thread_note(self, channel: str, thread: str, text: str) -> None:
         try:

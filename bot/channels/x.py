@@ -399,21 +399,15 @@ class XChannel(Channel):
         return result
 
     async def _public_reply_once(self, result: ReceiveResult, tweet_id: str, author: str) -> None:
-        """One public reply per mention, whoever handles it (a redelivered event finds the reply already queued);
-        none while a colleague owns the conversation (the bot said nothing then)."""
-        store = self.ctx.store
-        replies = await store.replies_to(result.inbound_id, result.conversation_id)
-        if any(r.payload.get("kind") == PUBLIC_REPLY for r in replies):
-            return
-        if not replies and not result.replies:
-            return
+        """One public reply per mention, whoever handles it and however often (a redelivered event, a second process,
+        a poll after a restart: the store checks and adds in one transaction); none while a colleague owns the
+        conversation (the bot said nothing then)."""
         from bot.store.repo import NewOutbound
 
         text = text_for("x_public_reply", result.language or "en")
-        await store.add_replies(
-            result.inbound_id, result.conversation_id,
-            [NewOutbound(channel=self.name, recipient_id=author,
-                         payload={"text": text, "kind": PUBLIC_REPLY, "in_reply_to": tweet_id})],
+        await self.ctx.store.add_reply_once(
+            result.inbound_id, result.conversation_id, PUBLIC_REPLY,
+            NewOutbound(channel=self.name, recipient_id=author, payload={"text": text, "in_reply_to": tweet_id}),
         )
 
     # ---- outbound --------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.nlu.cues import ASK_CUES, ASKS, CONTEXT_CUES, CONTEXTS, FEELING_CUES, FEELINGS, compile_cues
-from bot.nlu.lexicon import ANGRY_WORDS, PROFANITY
+from bot.nlu.lexicon import ANGRY_CJK, ANGRY_WORDS, PROFANITY, PROFANITY_CJK
 
 # the intents whose examples ask for one of the four (every other intent asks for none of them)
 ASK_OF_INTENT = {a: a for a in ASKS}
@@ -103,7 +103,8 @@ def read_feelings(text: str, folded: str, cues: CueReader) -> list[str]:
     bangs = bool(re.search(r"[!?]\s*[!?]", text))
     sarcasm = bool(cues.feelings.get("sarcasm") and cues.feelings["sarcasm"].search(folded)) or any(
         e in text for e in _IRONY_EMOJI)
-    if words & PROFANITY or words & _ANGER or shouting or any(e in text for e in _ANGRY_EMOJI) or (
+    cjk_anger = any(w in folded for w in ANGRY_CJK) or any(w in folded for w in PROFANITY_CJK)
+    if words & PROFANITY or words & _ANGER or cjk_anger or shouting or any(e in text for e in _ANGRY_EMOJI) or (
             bangs and sarcasm):
         found.append("anger")
     if (rx := cues.feelings.get("urgency")) is not None and rx.search(folded):

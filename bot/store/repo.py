@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
@@ -514,6 +514,26 @@ class Store:
         """More replies to an inbound message after its turn (a channel's own answer, e.g. X's public reply)."""
         async with self.transaction() as s:
             return await self._add_outbound(s, conversation_id, inbound_id, outbound, utcnow())
+
+    async def add_reply_once(
+        self, inbound_id: int, conversation_id: str | None, kind: str, outbound: NewOutbound
+    ) -> OutboxRow | None:
+        """A channel's own extra reply of one ``kind`` to an inbound message (X's public answer to a mention), at most
+        once whoever asks and however often: the check and the insert run in one transaction that locks the inbound
+        message's row (SQLite's write transactions are serial already). Only after the turn said something (the bot
+        stays quiet while a colleague owns the conversation). Returns the new row, or None when nothing was added."""
+        async with self.transaction() as s:
+            await s.execute(select(MSG.c.id).where(MSG.c.id == inbound_id).with_for_update())
+            q = select(OUTBOX).where(OUTBOX.c.reply_to_id == inbound_id, OUTBOX.c.visible.is_(True))
+            if conversation_id is not None:
+                q = q.where(OUTBOX.c.conversation_id == conversation_id)
+            existing = [_outbox_row(r) for r in (await s.execute(q)).all()]
+            if not existing or any(r.payload.get("kind") == kind for r in existing):
+                return None
+            payload = {**outbound.payload, "kind": kind}
+            rows = await self._add_outbound(s, conversation_id, inbound_id,
+                                            [replace(outbound, payload=payload)], utcnow())
+            return rows[0]
 
     async def replies_to(self, inbound_id: int, conversation_id: str | None = None) -> list[OutboxRow]:
         """The replies to one inbound message (a retried request gets the same answer).

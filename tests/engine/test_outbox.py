@@ -110,3 +110,22 @@ async def test_a_clean_stop_puts_unfinished_claims_back_and_slow_platforms_claim
     assert (await store.outbox_counts()) == {"sending": 1, "pending": 19}
     await d.stop()
     assert (await store.outbox_counts()) == {"pending": 20}  # the next leader need not wait for the claim to expire
+
+
+async def test_a_channels_extra_reply_is_added_once_however_many_ask_at_once(engine):
+    """X's public answer to a mention: a redelivered event, a second poller and a restart may all ask for it at the
+    same moment; the passenger sees one."""
+    import asyncio
+
+    store = Store(engine)
+    rec = await store.record_inbound(channel="x", sender_id="u1", platform_message_id="tweet:1", text="help")
+    conv = rec.conversation_id
+    extra = NewOutbound("x", "u1", {"text": "We answer by DM", "in_reply_to": "1"})
+    # nothing said yet in the turn (a colleague owns the conversation): no public reply either
+    assert await store.add_reply_once(rec.message_id, conv, "x_public_reply", extra) is None
+    await store.add_replies(rec.message_id, conv, [NewOutbound("x", "u1", {"text": "Hello by DM"})])
+    added = await asyncio.gather(*(store.add_reply_once(rec.message_id, conv, "x_public_reply", extra)
+                                   for _ in range(8)))
+    assert sum(a is not None for a in added) == 1
+    kinds = [r.payload.get("kind") for r in await store.replies_to(rec.message_id, conv)]
+    assert kinds == [None, "x_public_reply"]

@@ -89,6 +89,87 @@ def test_feelings_are_read_apart_from_the_ask() -> None:
     assert feel("can I change my flight?") == []
 
 
+def test_cues_read_cyrillic_turkish_and_cjk_asks() -> None:
+    cues = CueReader()
+
+    def ask(text: str) -> list[str]:
+        return cues.ask_cues(normalize_for_classifier(text))
+
+    assert ask("перебронируйте меня на вечерний рейс") == ["rebook"]
+    assert "rebook" not in ask("вы перебронировали меня на другой день")  # a story, not an ask
+    assert ask("Biletimi İPTAL etmek istiyorum") == ["cancel"]
+    assert ask("搭乗ゲートは何番ですか？") == ["flight_status"]
+    assert ask("轉人工！！") == ["request_human"]  # Traditional folds to Simplified
+    assert ask("the crew was lovely today") == []
+
+
 def test_cues_from_the_training_data_extend_the_lexicon() -> None:
     cues = CueReader([("ask_rebook", r"\bxyzzy\b")])
     assert cues.ask_cues("please xyzzy me") == ["rebook"]
+
+
+# One clear angry ask per ask and language (written for this test; none is a training example or taken from a real
+# message): the ask must win over the anger in every language the bot speaks.
+ANGRY_ASKS = {
+    "nl": ["alweer geschrapt, echt schandalig!! boek me om naar een vlucht vanavond",
+           "ik ben er klaar mee, annuleer mijn boeking en betaal me terug",
+           "al drie uur niks gehoord!! vertrekt mijn vlucht nog wel?",
+           "belachelijk dit, ik wil nu een medewerker spreken"],
+    "fr": ["vol encore annulé, c'est une honte !! changez mon vol pour ce soir",
+           "j'en ai marre, annulez ma réservation et remboursez-moi",
+           "trois heures sans aucune info !! mon vol part quand ?",
+           "c'est scandaleux, je veux parler à un agent tout de suite"],
+    "de": ["schon wieder gestrichen, eine Frechheit!! bucht mich auf einen anderen Flug um",
+           "mir reicht's, stornieren Sie meine Buchung und erstatten Sie alles",
+           "drei Stunden keine Info!! wann startet mein Flug endlich?",
+           "unverschämt, ich will sofort mit einem Mitarbeiter sprechen"],
+    "es": ["otra vez cancelado, una vergüenza!! cámbienme a otro vuelo hoy",
+           "estoy harto, cancelen mi reserva y devuélvanme el dinero",
+           "tres horas sin información!! cuándo sale mi vuelo?",
+           "es indignante, quiero hablar con una persona ya"],
+    "it": ["di nuovo cancellato, una vergogna!! cambiatemi il volo per stasera",
+           "sono stufo, annullate la mia prenotazione e rimborsatemi",
+           "tre ore senza notizie!! quando parte il mio volo?",
+           "è assurdo, voglio parlare con un operatore subito"],
+    "pt": ["cancelado outra vez, uma vergonha!! mudem o meu voo para hoje à noite",
+           "estou farto, cancelem a minha reserva e devolvam o dinheiro",
+           "três horas sem informação!! quando sai o meu voo?",
+           "é um absurdo, quero falar com um atendente já"],
+    "pl": ["znowu odwołany, skandal!! zmieńcie mi lot na dzisiejszy wieczór",
+           "mam dość, anulujcie moją rezerwację i oddajcie pieniądze",
+           "trzy godziny bez informacji!! kiedy wylatuje mój lot?",
+           "to skandaliczne, chcę natychmiast rozmawiać z konsultantem"],
+    "sv": ["inställt igen, skandal!! boka om mig till ett annat flyg ikväll",
+           "jag har fått nog, avboka min bokning och betala tillbaka",
+           "tre timmar utan info!! när går mitt flyg?",
+           "helt oacceptabelt, jag vill prata med en riktig människa nu"],
+    "da": ["aflyst igen, skandaløst!! ombook mig til et andet fly i aften",
+           "jeg har fået nok, afbestil min booking og giv mig pengene tilbage",
+           "tre timer uden info!! hvornår går mit fly?",
+           "helt uacceptabelt, jeg vil tale med et rigtigt menneske nu"],
+    "ru": ["опять отменили, позор!! перебронируйте меня на другой рейс сегодня",
+           "с меня хватит, отмените мое бронирование и верните деньги",
+           "три часа без информации!! когда вылетит мой рейс?",
+           "это безобразие, соедините меня с живым оператором"],
+    "tr": ["yine iptal, rezalet!! beni bu akşam başka bir uçuşa aktarın",
+           "bıktım artık, rezervasyonumu iptal edin ve paramı iade edin",
+           "üç saattir bilgi yok!! uçuşum ne zaman kalkacak?",
+           "bu kabul edilemez, hemen bir müşteri temsilcisiyle görüşmek istiyorum"],
+    "ja": ["また欠航って最悪！！今夜の別の便に振り替えてください",
+           "もう無理、予約をキャンセルして全額返金してください",
+           "3時間も何の案内もない！！私の便はいつ出発するんですか？",
+           "ありえない、今すぐオペレーターと話させてください"],
+    "zh": ["又取消了，太离谱了！！给我改签到今晚别的航班",
+           "受够了，把我的订单取消，全额退款",
+           "三个小时一点消息都没有！！我的航班什么时候起飞？",
+           "太过分了，我现在就要转人工客服"],
+}
+
+
+@pytest.mark.parametrize(("lang", "ask", "text"), [
+    (lang, ask, text) for lang, texts in ANGRY_ASKS.items()
+    for ask, text in zip(("rebook", "cancel", "flight_status", "request_human"), texts, strict=True)
+])
+def test_an_angry_ask_wins_over_the_anger_in_every_language(real, lang: str, ask: str, text: str) -> None:
+    p = real.parse_sync(text, lang)
+    assert p.intent.name == ask, (p.intent, p.asks)

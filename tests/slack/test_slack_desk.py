@@ -116,3 +116,27 @@ async def test_return_to_bot_and_non_staff_are_refused(desk: SlackBot, api: Fake
     assert "Returned by Ben Okafor" in card_text(card(api))
     conv = await desk.runtime.store.find_conversation("slack", PASSENGER)
     assert conv is not None and conv.owner == "bot"
+
+
+async def test_an_agents_thread_reply_delivered_twice_reaches_the_passenger_once(db_url: str, api: FakeSlackApi):
+    """Slack redelivers an event it thinks was lost (to this process, or after a restart to the next one): the
+    passenger gets the agent's words once."""
+    api.add_user("UANNA", "Anna de Vries")
+    api.members[QUEUE] = ["UANNA", "UBOT"]
+    settings = slack_settings(db_url, api)
+    async for b in running_bot(settings, api):
+        await b.say(PASSENGER, "I want a human please")
+        c = card(api)
+        await b.click("UANNA", c, "case:claim", channel=QUEUE)
+        await b.settle()
+        reply = b.event("UANNA", "Booked you on KL1002 tomorrow.", channel=QUEUE, channel_type="channel",
+                        thread_ts=c["ts"])
+        before = len(api.sent(PASSENGER))
+        await b.post_event(reply)
+        await b.post_event(reply, retry=1)
+        await b.settle()
+        assert [m["text"] for m in api.sent(PASSENGER)[before:]] == ["Booked you on KL1002 tomorrow.\n\n– Anna"]
+    async for b in running_bot(settings, api):  # a new process, the same database
+        await b.post_event(reply, retry=2)
+        await b.settle()
+        assert len(api.sent(PASSENGER)[before:]) == 1
