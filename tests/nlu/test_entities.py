@@ -349,3 +349,27 @@ def test_booking_reference_called_my_flight(x: EntityExtractor, lang: str, text:
 @pytest.mark.parametrize("text", ["my flight is KL1234", "flight U21234 tomorrow", "my flight KL123A"])
 def test_flight_numbers_after_flight_stay_flight_numbers(x: EntityExtractor, text: str) -> None:
     assert values(x, text, kind="booking_reference") == []
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    ("es", "perdon, es Jansen", "Jansen"),
+    ("es", "Perdón, es de Vries", "de Vries"),
+    ("en", "sorry, it's Jansen", "Jansen"),
+    ("en", "oops my bad, Jansen", "Jansen"),
+    ("en", "no wait it is Jansen", "Jansen"),
+    ("de", "Entschuldigung, Becker", "Becker"),
+    ("fr", "pardon c'est Dubois", "Dubois"),
+    ("en", "Jansen", "Jansen"),
+    ("en", "Jan de Vries", "Jan de Vries"),
+])
+def test_corrected_last_name_when_asked(x: EntityExtractor, lang: str, text: str, expected: str) -> None:
+    # a wrong name, then the right one with an apology around it: only the name is the name
+    assert values(x, text, lang, ctx={"now": NOW, "expecting": "last_name"}, kind="last_name") == [
+        ("last_name", expected)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Mr Jansen", "Jansen"), ("Frau Becker", "Becker"), ("Mrs. Dubois", "Dubois")])
+def test_form_of_address_is_no_part_of_the_last_name(x: EntityExtractor, text: str, expected: str) -> None:
+    assert values(x, text, ctx={"now": NOW, "expecting": "last_name"}, kind="last_name") == [("last_name", expected)]
+    assert values(x, f"my name is {text}", kind="last_name") == [("last_name", expected)]
