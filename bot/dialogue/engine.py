@@ -1200,8 +1200,15 @@ class FlowEngine(DialogueEngine):
             run.stack.append(self._new_frame(run, name))
             await self._run(run)
             return True
+        here = flow.steps[current] if 0 <= current < len(flow.steps) else None
+        picks_here = (isinstance(here, CollectStep) and here.expects == "option"
+                      and self._extract_option(run, frame, strict=False) is not None)
         for index, step in enumerate(flow.steps[:current]):
             if not isinstance(step, CollectStep) or frame["slots"].get(step.collect) is None:
+                continue
+            if picks_here and not run.entity(step.entity or step.expects):
+                # "the first one", "il primo", "第一个" picks an offered option; that the date question took the same
+                # words as "as soon as possible" makes it no new date
                 continue
             value = self._extract(run, step, frame, strict=True)
             if value is None or value == frame["slots"].get(step.collect):

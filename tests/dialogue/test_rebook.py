@@ -253,3 +253,19 @@ async def test_events_carry_no_personal_data(chat, airline):
     assert "X7K2PQ" not in blob and "Jansen" not in blob and "@" not in blob
     finished = [e for e in events if e["action"] == "flow_finished" and e["flow"] == "rebook"]
     assert finished and finished[0]["outcome"] == "done"
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("en", "the first one"), ("en", "the earliest"), ("it", "il primo"), ("de", "den ersten"), ("fr", "le premier"),
+    ("es", "el primero"), ("pt", "o primeiro"), ("nl", "de eerste"),
+])
+async def test_first_option_is_no_new_travel_date(chat, airline, flows, language, text):
+    # the date question takes "the first one" as "as soon as possible"; at the options it picks option 1
+    c = chat(language)
+    await to_options(c)
+    offered = c.state["stack"][-1]["slots"]["options"]
+    r = await c.send(text, "choose_option", option=1)
+    assert expecting(r) == "confirmation", text_of(r)
+    assert not said(flows, r, "correction_ack", language)
+    assert c.state["stack"][-1]["slots"]["options"] == offered
+    assert c.state["stack"][-1]["slots"]["travel_date"] == TOMORROW.isoformat()
