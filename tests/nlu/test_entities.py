@@ -338,15 +338,17 @@ def test_leading_mentions_do_not_hide_or_become_entities(text, context, entity, 
     ("it", "Ciao, il mio volo X7K2PQ Jansen è in orario?"),
     ("nl", "mijn vlucht X7K2PQ gaat niet door"),
     ("en", "my flight nr x7k2pq, name Jansen"),
+    ("it", "Ciao, il mio volo PBLGQM Rossi è in orario?"),
 ])
 def test_booking_reference_called_my_flight(x: EntityExtractor, lang: str, text: str) -> None:
     # passengers call their booking "my flight": a code that cannot be a flight number is the reference
     refs = values(x, text, lang, kind="booking_reference")
-    assert len(refs) == 1 and refs[0][1] in ("EVFKK6", "X7K2PQ")
+    assert len(refs) == 1 and refs[0][1] in ("EVFKK6", "X7K2PQ", "PBLGQM")
     assert values(x, text, lang, kind="flight_number") == []
 
 
-@pytest.mark.parametrize("text", ["my flight is KL1234", "flight U21234 tomorrow", "my flight KL123A"])
+@pytest.mark.parametrize("text", ["my flight is KL1234", "flight U21234 tomorrow", "my flight KL123A",
+                                  "my flight TODAY is late", "flight TRAVEL please"])
 def test_flight_numbers_after_flight_stay_flight_numbers(x: EntityExtractor, text: str) -> None:
     assert values(x, text, kind="booking_reference") == []
 
