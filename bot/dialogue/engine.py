@@ -546,6 +546,15 @@ class FlowEngine(DialogueEngine):
                 self._handoff(run, "angry", "handoff_angry", priority=1)
                 return
             run.result.events.append({"action": "angry_served", "intent": run.intent})
+        if "empty" in parse.flags:
+            # nothing readable (a stray Enter, a sticker, whitespace): no misunderstanding, so never a handoff;
+            # the question that is open is asked again, or the passenger is shown what the bot can do
+            top = run.top()
+            if top is not None and top.get("awaiting"):
+                run.ask(top)
+            else:
+                run.say("intent_help", buttons=self._main_choices(run))
+            return
         confident = run.confident
         intent = run.intent
         if confident and intent == "request_human":
