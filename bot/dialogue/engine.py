@@ -1090,6 +1090,14 @@ class FlowEngine(DialogueEngine):
                 run.say("change_of_mind")
                 await self._start(run, flow_name, replace=True)
             return
+        # 1b. at the cancellation's yes/no: "no, move it to friday instead" wants a new flight, not a cancellation
+        if (isinstance(step, ConfirmStep) and frame["flow"] == "cancel" and "rebook" in self.flows
+                and "rebook" not in on_stack and not unsupported and run.wished_date(strict=True)
+                and self._confirm_answer(run) != "affirm"):
+            self._understood(run)
+            run.say("change_of_mind")
+            await self._start(run, "rebook", replace=True)
+            return
         # 2. a correction of something given earlier ("no, it's KL1235", "tomorrow instead")
         if not unsupported and await self._correction(run, frame):
             return
