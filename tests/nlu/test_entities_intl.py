@@ -165,3 +165,17 @@ def test_options(x: EntityExtractor, lang: str, text: str, option: int) -> None:
 ])
 def test_no_option_when_nothing_is_on_offer(x: EntityExtractor, lang: str, text: str) -> None:
     assert found(x, text, lang, "option") == []
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("ja", "はい"), ("ja", "ありがとう"), ("ja", "すみません"), ("zh", "是的"), ("zh", "谢谢"), ("zh", "好的！"),
+    ("zh", "不知道"),
+])
+def test_yes_thanks_and_sorry_are_no_name_when_asked_for_one(x: EntityExtractor, lang: str, text: str) -> None:
+    # each of these would be tried as the last name and cost one of the limited attempts
+    assert found(x, text, lang, "last_name", {"now": NOW, "expecting": "last_name"}) == []
+
+
+@pytest.mark.parametrize(("lang", "text", "name"), [("zh", "王", "王"), ("zh", "谢", "谢"), ("ja", "山田です", "山田")])
+def test_short_names_are_still_names(x: EntityExtractor, lang: str, text: str, name: str) -> None:
+    assert found(x, text, lang, "last_name", {"now": NOW, "expecting": "last_name"}) == [name]
