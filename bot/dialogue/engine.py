@@ -100,6 +100,14 @@ _OWN_FLIGHT_BEFORE_DATE = re.compile(
     r"(?:\s+(?:of|on|for|van|op|voor|de|du|d'|von|vom|am|fur|del|di|da|do|del|z|na|pa|den|le|el|il|o|a))?\s*$",
     re.IGNORECASE,
 )
+# ... unless a change verb comes first and the word after the flight means "to": "zmienić lot na jutro", "cambiar mi
+# vuelo a mañana", "spostare il volo a venerdì" (Polish "na", Spanish and Italian "a" are both "on" and "to")
+_CHANGE_FLIGHT_TO_DATE = re.compile(
+    r"(?:^|\W)(?:zmieni\w*|zamieni\w*|przenie\w*|przesun\w*|przebukow\w*|cambi\w*|mover|muev\w*|pasar|adelant\w*|"
+    r"atras\w*|spost\w*|anticip\w*|posticip\w*|rimand\w*|mudar|alter\w*|remarc\w*|passar)"
+    r"\s+(?:\w+\s+){0,2}(?:lot|lotu|vuelo|volo|voo|rezerwacj\w*|reserva|prenotazione)\s+(?:na|a|al|para|per)\s*$",
+    re.IGNORECASE,
+)
 # the data a passenger may give before a flow asks for it, kept in state["carry"] until a step needs it
 CARRIED_ENTITIES = ("booking_reference", "last_name", "flight_number", "date")
 
@@ -225,7 +233,7 @@ class Run:
         dates = [e for e in self.parse.entities if e.entity == "date" and e.value not in (None, "")]
         if strict:
             dates = [e for e in dates if not _OWN_FLIGHT_BEFORE_DATE.search(text[: max(0, e.start)][-40:])
-                     or e.start <= 0]
+                     or _CHANGE_FLIGHT_TO_DATE.search(text[: max(0, e.start)][-60:]) or e.start <= 0]
         for e in reversed(dates):
             try:
                 return dt.date.fromisoformat(str(e.value)).isoformat()

@@ -269,3 +269,26 @@ async def test_first_option_is_no_new_travel_date(chat, airline, flows, language
     assert not said(flows, r, "correction_ack", language)
     assert c.state["stack"][-1]["slots"]["options"] == offered
     assert c.state["stack"][-1]["slots"]["travel_date"] == TOMORROW.isoformat()
+
+
+@pytest.mark.parametrize(("language", "text", "word", "own"), [
+    ("pl", "Chcę zmienić lot na jutro, rezerwacja X7K2PQ, nazwisko Jansen", "jutro", False),
+    ("es", "quiero cambiar mi vuelo a mañana, reserva X7K2PQ, apellido Jansen", "mañana", False),
+    ("it", "vorrei spostare il volo a domani, prenotazione X7K2PQ, cognome Jansen", "domani", False),
+    ("pl", "mój lot na jutro został odwołany, rezerwacja X7K2PQ, nazwisko Jansen", "jutro", True),
+])
+async def test_change_my_flight_to_a_day_is_the_wished_day(flow_engine, flows, language, text, word, own):
+    from bot.nlu.base import Entity, IntentPrediction, Parse
+
+    at = text.index(word)
+    ref = text.index("X7K2PQ")
+    entities = (Entity("date", TOMORROW.isoformat(), at, at + len(word), word),
+                Entity("booking_reference", "X7K2PQ", ref, ref + 6, "X7K2PQ"),
+                Entity("last_name", "Jansen", len(text) - 6, len(text), "Jansen"))
+    parse = Parse(text=text, language=language, intent=IntentPrediction("rebook", 0.95),
+                  intent_ranking=(IntentPrediction("rebook", 0.95),), entities=entities)
+    turn = Turn(conversation_id="c-date-to", channel="rest", sender_id="s", language=language, text=text,
+                parse=parse, state={}, now=NOW)
+    r = await flow_engine.handle(turn)
+    # "zmienić lot na jutro" = change the flight to tomorrow; "mój lot na jutro" = my flight of tomorrow
+    assert expecting(r) == ("date" if own else "option"), text_of(r)
