@@ -375,3 +375,22 @@ def test_corrected_last_name_when_asked(x: EntityExtractor, lang: str, text: str
 def test_form_of_address_is_no_part_of_the_last_name(x: EntityExtractor, text: str, expected: str) -> None:
     assert values(x, text, ctx={"now": NOW, "expecting": "last_name"}, kind="last_name") == [("last_name", expected)]
     assert values(x, f"my name is {text}", kind="last_name") == [("last_name", expected)]
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    ("en", "Hi, this is Sarah Kelly. I'd like to cancel booking R389TJ", "Kelly"),
+    ("en", "Hi this is Jan de Vries, booking X7K2PQ", "de Vries"),
+    ("nl", "Hoi, met Anna Bakker. Ik wil annuleren", "Bakker"),
+    ("de", "Hallo, hier ist Jonas Becker, Buchung LGHT7F", "Becker"),
+    ("fr", "Bonjour, c'est Marie Dubois", "Dubois"),
+])
+def test_introduction_with_first_and_last_name(x: EntityExtractor, lang: str, text: str, expected: str) -> None:
+    assert values(x, text, lang, kind="last_name") == [("last_name", expected)]
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("en", "This is URGENT please"), ("en", "This is Anna. cancel"), ("de", "Ich bin Sehr Wütend"),
+])
+def test_no_name_from_an_introduction_without_one(x: EntityExtractor, lang: str, text: str) -> None:
+    x2 = EntityExtractor(known_words={"sehr", "wutend"})
+    assert values(x2, text, lang, kind="last_name") == []

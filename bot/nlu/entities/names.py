@@ -54,6 +54,13 @@ _NAME_FIRST_RE = re.compile(
     r"^\W*((?:(?:de|van|der|den|von|da|di|del|dos|el|al)\s+)*[^\W\d]+(?:-[^\W\d]+)?)\s+(?:is|er|ar|est|ist|es|e|to)\s+"
     r"(?:my|mijn|mon|mein|meine|mi|il\s+mio|o\s+meu|moje|mitt|mit)\s+(?:" + SURNAME_CUES + r"|name|naam|nom|nome)"
 )
+_UPPER_WORD = r"[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-ž'’\-]+"
+_INTRO_RE = re.compile(
+    r"(?<!\w)(?i:this\s+is|here\s+is|it'?s|hier\s+is|met|ici|c'est|hier\s+ist|ich\s+bin|je\s+suis|soy|sono|"
+    r"jestem|jag\s+ar|jag\s+är|aqui\s+(?:e|é)|sou|qui\s+(?:e|è))\s+(?P<first>" + _UPPER_WORD + r")\s+"
+    r"(?P<last>(?:(?:van|de|der|den|von|da|di|del|dos|du|le|la|ter|ten)\s+)*" + _UPPER_WORD + r")"
+    r"(?!\s*" + _UPPER_WORD + ")"
+)
 _CODE_WORD_RE = re.compile(BOOKING_CUES + "|" + FLIGHT_CUES)
 # words that are never names (folded), across languages
 STOP = frozenset(
@@ -217,6 +224,14 @@ def find_last_names(text: str, language: str = "en", context: dict[str, Any] | N
             before = text[:mm.start(1)].rstrip()
             if not before or before[-1] in ".,!?:;":
                 return [Entity("last_name", mm.group(1), mm.start(1), mm.end(1), mm.group(1))]
+    # "Hi, this is Sarah Kelly": an introduction with a first name and a surname (both capitalised, no ordinary words)
+    for m in _INTRO_RE.finditer(text):
+        first, last = m.group("first"), m.group("last")
+        words = [first, *last.split()]
+        core = [w for w in words if fold(w) not in _PARTICLES]
+        if (all(not w.isupper() and not _plain(w) and fold(w) not in known and not noun(w) for w in core)
+                and not any(m.start("last") < b and a < m.end("last") for a, b in taken)):
+            return [Entity("last_name", last, m.start("last"), m.end("last"), last)]
     # "Claes is mijn achternaam", "Jansen is my surname"
     first = _NAME_FIRST_RE.match(folded)
     if first and text[first.start(1):first.start(1) + 1].isupper():
