@@ -227,9 +227,9 @@ def find_last_names(text: str, language: str = "en", context: dict[str, Any] | N
     # "Hi, this is Sarah Kelly": an introduction with a first name and a surname (both capitalised, no ordinary words)
     for m in _INTRO_RE.finditer(text):
         first, last = m.group("first"), m.group("last")
-        words = [first, *last.split()]
-        core = [w for w in words if fold(w) not in _PARTICLES]
-        if (all(not w.isupper() and not _plain(w) and fold(w) not in known and not noun(w) for w in core)
+        core = [w for w in last.split() if fold(w) not in _PARTICLES]  # the first name may be a word ("Anna")
+        if (fold(first) not in STOP and not first.isupper()
+                and all(not w.isupper() and not _plain(w) and fold(w) not in known and not noun(w) for w in core)
                 and not any(m.start("last") < b and a < m.end("last") for a, b in taken)):
             return [Entity("last_name", last, m.start("last"), m.end("last"), last)]
     # "Claes is mijn achternaam", "Jansen is my surname"
