@@ -19,6 +19,7 @@ frame asks its question again ("answer it and return").
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -33,6 +34,7 @@ from bot.dialogue.actions import (
     ACTIONS,
     CONDITIONS,
     ActionContext,
+    BookingChanged,
     StaleAnswer,
     Unconfirmed,
     confirm_terms,
@@ -353,6 +355,9 @@ class Run:
             # the question carries what it confirms; a yes binds to exactly this
             frame["confirming"] = confirm_terms(self.state, frame["slots"])
             frame["confirm_step"] = frame.get("step")
+            # the booking as the question saw it: a yes after someone else changed it changes nothing
+            if self.booking_cache is not None:
+                frame["confirm_version"] = self.booking_cache.version
 
     async def verified_booking(self) -> Booking:
         if self.booking_cache is not None:
@@ -861,14 +866,17 @@ class FlowEngine(DialogueEngine):
             elif isinstance(step, ActionStep):
                 try:
                     outcome = await self._action(run, frame, step.action, step.with_)
-                except Unconfirmed:
+                except Unconfirmed as exc:
                     # a change not (or no longer) confirmed: back to the confirmation before it, ask it
                     back = self._confirm_before(flow, i, frame.get("confirm_step"))
                     if back is None:
                         raise
                     log.warning("change not confirmed; asking again")
                     run.set_index(frame, back)
-                    run.ask(frame)
+                    changed = isinstance(exc, BookingChanged)
+                    if changed:
+                        run.result.events.append({"action": "booking_changed_meanwhile"})
+                    run.ask(frame, prefix="booking_changed_meanwhile" if changed else None)
                     frame["awaiting"] = True
                     return None
                 targets = step.targets()
@@ -876,6 +884,10 @@ class FlowEngine(DialogueEngine):
                 if not self._goto(run, frame, target, i):
                     return outcome
             elif isinstance(step, ConfirmStep):
+                if run.booking_cache is None and is_verified(run.state, run.turn.now):
+                    # the question records the booking's version: a yes binds to the booking as asked about
+                    with contextlib.suppress(BookingNotFound, AdapterUnavailable):
+                        await run.verified_booking()
                 run.ask(frame)
                 frame["awaiting"] = True
                 return None
