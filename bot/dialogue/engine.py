@@ -1082,6 +1082,8 @@ class FlowEngine(DialogueEngine):
             bare = re.fullmatch(r"\s*#?(\d{1,2})\s*[.)]?\s*", run.parse.text)
             if bare:
                 return int(bare.group(1))
+            if len(options) == 1 and self._confirm_answer(run) == "affirm":
+                return 1  # "yes please" to the one flight on offer
         return None
 
     @staticmethod
@@ -1184,6 +1186,11 @@ class FlowEngine(DialogueEngine):
                 run.say(f"intent_{intent}" if intent not in ("greet", "thanks") else f"intent_{intent}_short")
                 run.ask(frame)
                 return
+        if isinstance(step, CollectStep) and step.expects == "option" and self._confirm_answer(run) == "affirm":
+            # "yes please" to a list of flights: agreeable, but which one? The list again (it asks for the number),
+            # and no misunderstanding counted
+            run.ask(frame)
+            return
         # a digression that cannot use the answer: maybe the flow below it can
         if len(run.stack) > 1 and not run.stack[-2].get("calling") and run.stack[-2].get("awaiting"):
             run.stack.pop()

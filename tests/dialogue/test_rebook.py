@@ -292,3 +292,17 @@ async def test_change_my_flight_to_a_day_is_the_wished_day(flow_engine, flows, l
     r = await flow_engine.handle(turn)
     # "zmienić lot na jutro" = change the flight to tomorrow; "mój lot na jutro" = my flight of tomorrow
     assert expecting(r) == ("date" if own else "option"), text_of(r)
+
+
+async def test_yes_to_a_single_option_takes_it_and_to_several_asks_which(chat, airline, flows):
+    c = chat()
+    await to_options(c)
+    offered = c.state["stack"][-1]["slots"]["options"]
+    assert len(offered) > 1
+    for _ in range(2):  # twice: no misunderstanding is counted, so no handoff
+        r = await c.send("yes please", "affirm")
+        assert r.handoff is None and expecting(r) == "option"
+        assert said(flows, r, "offer_options", "en") and not said(flows, r, "not_understood", "en")
+    c.state["stack"][-1]["slots"]["options"] = offered[:1]
+    r = await c.send("yes", "affirm")
+    assert expecting(r) == "confirmation" and said(flows, r, "confirm_rebook", "en")
