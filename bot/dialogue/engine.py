@@ -1186,9 +1186,10 @@ class FlowEngine(DialogueEngine):
                 run.say(f"intent_{intent}" if intent not in ("greet", "thanks") else f"intent_{intent}_short")
                 run.ask(frame)
                 return
-        if isinstance(step, CollectStep) and step.expects == "option" and self._confirm_answer(run) == "affirm":
-            # "yes please" to a list of flights: agreeable, but which one? The list again (it asks for the number),
-            # and no misunderstanding counted
+        if (isinstance(step, CollectStep) and (step.expects == "option" or step.choices)
+                and self._confirm_answer(run) == "affirm"):
+            # "yes please" to a list of flights or choices: agreeable, but which one? The list again (it asks for
+            # the number), and no misunderstanding counted
             run.ask(frame)
             return
         # a digression that cannot use the answer: maybe the flow below it can

@@ -153,3 +153,16 @@ async def test_yes_with_a_day_at_the_cancellation_still_cancels(chat, airline, f
     r = await c.send("yes", "affirm", date=TOMORROW.isoformat())
     assert said(flows, r, "cancel_done_refund", "en")
     assert airline.bookings["X7K2PQ"].status == "cancelled"
+
+
+async def test_yes_to_the_eu261_choice_shows_it_again_without_a_handoff(chat, airline, flows):
+    c = chat()
+    await c.w("cancel", "cancel")
+    await c.identify("C4NCLD", "Dupont")
+    for _ in range(2):
+        r = await c.w("yes", "affirm")
+        assert r.handoff is None and said(flows, r, "eu261_offer", "en")
+        assert not said(flows, r, "not_understood", "en")
+    r = await c.send("3", "choose_option", option=3)
+    assert said(flows, r, "confirm_cancel_eu261", "en")
+    assert airline.changes() == 0
