@@ -106,6 +106,10 @@ class Unconfirmed(Exception):
     """A change about to be executed differs from what the passenger confirmed (or was never confirmed)."""
 
 
+class BookingChanged(Unconfirmed):
+    """The booking was changed (another conversation, an agent) after the question the yes answers was asked."""
+
+
 def confirm_terms(state: dict[str, Any], slots: dict[str, Any]) -> dict[str, Any]:
     """What a confirmation question confirms: the booking, the option or mode, and the money. The confirm step
     stores it with the question; the passenger's yes binds to it; the change executes only if it still holds."""
@@ -121,14 +125,18 @@ def confirm_terms(state: dict[str, Any], slots: dict[str, Any]) -> dict[str, Any
     return terms
 
 
-def require_confirmed(ctx: ActionContext) -> None:
-    """Before a booking change: the message must answer the current question, and the change must be the one the
-    passenger said yes to."""
+def require_confirmed(ctx: ActionContext, booking: Booking | None = None, *, done_already: bool = False) -> None:
+    """Before a booking change: the message must answer the current question, the change must be the one the
+    passenger said yes to, and the booking must still be the one the question was asked about (unless it already
+    is what the yes asked for: the same yes again after a crash, which the adapter answers as a replay)."""
     if ctx.run.turn.stale:
         raise StaleAnswer()
     confirmed = ctx.frame.get("confirmed")
     if not confirmed or confirmed != confirm_terms(ctx.state, ctx.slots):
         raise Unconfirmed()
+    asked_version = ctx.frame.get("confirm_version")
+    if booking is not None and asked_version is not None and booking.version != asked_version and not done_already:
+        raise BookingChanged()
 
 
 @dataclass(frozen=True)
@@ -476,7 +484,9 @@ async def rebook(ctx: ActionContext) -> str:
     option_id = chosen.get("option_id")
     if not option_id:
         return "not_allowed"
-    require_confirmed(ctx)
+    now_on = [(s.flight_number, s.departure.isoformat()) for s in b.segments]
+    require_confirmed(ctx, b, done_already=now_on == [(s.get("flight_number"), s.get("departure"))
+                                                     for s in chosen.get("segments") or []])
     key = ctx.idempotency_key("rebook", option_id)
     try:
         result = await ctx.adapter.rebook(b.reference, option_id, key, **ctx.waiver(b))
@@ -532,7 +542,7 @@ async def cancel_terms(ctx: ActionContext) -> str:
 async def cancel(ctx: ActionContext) -> str:
     b = await ctx.booking()
     mode = ctx.slots.get("cancel_mode") or "refund"
-    require_confirmed(ctx)
+    require_confirmed(ctx, b, done_already=b.status == "cancelled")
     key = ctx.idempotency_key("cancel", mode)
     try:
         result = await ctx.adapter.cancel(b.reference, mode, key, **ctx.waiver(b))

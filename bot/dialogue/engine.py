@@ -19,6 +19,7 @@ frame asks its question again ("answer it and return").
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -33,6 +34,7 @@ from bot.dialogue.actions import (
     ACTIONS,
     CONDITIONS,
     ActionContext,
+    BookingChanged,
     StaleAnswer,
     Unconfirmed,
     confirm_terms,
@@ -98,6 +100,14 @@ _OWN_FLIGHT_BEFORE_DATE = re.compile(
     r"(?:^|\W)(?:flight|flights|vlucht|vluchten|vol|flug|vuelo|volo|voo|lot|flyg|flyget|flygning|flyet|afgang|"
     r"booking|boeking|reservation|buchung|reserva|prenotazione|rezerwacja|bokning|rejs)"
     r"(?:\s+(?:of|on|for|van|op|voor|de|du|d'|von|vom|am|fur|del|di|da|do|del|z|na|pa|den|le|el|il|o|a))?\s*$",
+    re.IGNORECASE,
+)
+# ... unless a change verb comes first and the word after the flight means "to": "zmienić lot na jutro", "cambiar mi
+# vuelo a mañana", "spostare il volo a venerdì" (Polish "na", Spanish and Italian "a" are both "on" and "to")
+_CHANGE_FLIGHT_TO_DATE = re.compile(
+    r"(?:^|\W)(?:zmieni\w*|zamieni\w*|przenie\w*|przesun\w*|przebukow\w*|cambi\w*|mover|muev\w*|pasar|adelant\w*|"
+    r"atras\w*|spost\w*|anticip\w*|posticip\w*|rimand\w*|mudar|alter\w*|remarc\w*|passar)"
+    r"\s+(?:\w+\s+){0,2}(?:lot|lotu|vuelo|volo|voo|rezerwacj\w*|reserva|prenotazione)\s+(?:na|a|al|para|per)\s*$",
     re.IGNORECASE,
 )
 # the data a passenger may give before a flow asks for it, kept in state["carry"] until a step needs it
@@ -225,7 +235,7 @@ class Run:
         dates = [e for e in self.parse.entities if e.entity == "date" and e.value not in (None, "")]
         if strict:
             dates = [e for e in dates if not _OWN_FLIGHT_BEFORE_DATE.search(text[: max(0, e.start)][-40:])
-                     or e.start <= 0]
+                     or _CHANGE_FLIGHT_TO_DATE.search(text[: max(0, e.start)][-60:]) or e.start <= 0]
         for e in reversed(dates):
             try:
                 return dt.date.fromisoformat(str(e.value)).isoformat()
@@ -345,6 +355,9 @@ class Run:
             # the question carries what it confirms; a yes binds to exactly this
             frame["confirming"] = confirm_terms(self.state, frame["slots"])
             frame["confirm_step"] = frame.get("step")
+            # the booking as the question saw it: a yes after someone else changed it changes nothing
+            if self.booking_cache is not None:
+                frame["confirm_version"] = self.booking_cache.version
 
     async def verified_booking(self) -> Booking:
         if self.booking_cache is not None:
@@ -546,6 +559,15 @@ class FlowEngine(DialogueEngine):
                 self._handoff(run, "angry", "handoff_angry", priority=1)
                 return
             run.result.events.append({"action": "angry_served", "intent": run.intent})
+        if "empty" in parse.flags:
+            # nothing readable (a stray Enter, a sticker, whitespace): no misunderstanding, so never a handoff;
+            # the question that is open is asked again, or the passenger is shown what the bot can do
+            top = run.top()
+            if top is not None and top.get("awaiting"):
+                run.ask(top)
+            else:
+                run.say("intent_help", buttons=self._main_choices(run))
+            return
         confident = run.confident
         intent = run.intent
         if confident and intent == "request_human":
@@ -844,14 +866,17 @@ class FlowEngine(DialogueEngine):
             elif isinstance(step, ActionStep):
                 try:
                     outcome = await self._action(run, frame, step.action, step.with_)
-                except Unconfirmed:
+                except Unconfirmed as exc:
                     # a change not (or no longer) confirmed: back to the confirmation before it, ask it
                     back = self._confirm_before(flow, i, frame.get("confirm_step"))
                     if back is None:
                         raise
                     log.warning("change not confirmed; asking again")
                     run.set_index(frame, back)
-                    run.ask(frame)
+                    changed = isinstance(exc, BookingChanged)
+                    if changed:
+                        run.result.events.append({"action": "booking_changed_meanwhile"})
+                    run.ask(frame, prefix="booking_changed_meanwhile" if changed else None)
                     frame["awaiting"] = True
                     return None
                 targets = step.targets()
@@ -859,6 +884,10 @@ class FlowEngine(DialogueEngine):
                 if not self._goto(run, frame, target, i):
                     return outcome
             elif isinstance(step, ConfirmStep):
+                if run.booking_cache is None and is_verified(run.state, run.turn.now):
+                    # the question records the booking's version: a yes binds to the booking as asked about
+                    with contextlib.suppress(BookingNotFound, AdapterUnavailable):
+                        await run.verified_booking()
                 run.ask(frame)
                 frame["awaiting"] = True
                 return None
@@ -1053,6 +1082,8 @@ class FlowEngine(DialogueEngine):
             bare = re.fullmatch(r"\s*#?(\d{1,2})\s*[.)]?\s*", run.parse.text)
             if bare:
                 return int(bare.group(1))
+            if len(options) == 1 and self._confirm_answer(run) == "affirm":
+                return 1  # "yes please" to the one flight on offer
         return None
 
     @staticmethod
@@ -1080,6 +1111,14 @@ class FlowEngine(DialogueEngine):
             else:
                 run.say("change_of_mind")
                 await self._start(run, flow_name, replace=True)
+            return
+        # 1b. at the cancellation's yes/no: "no, move it to friday instead" wants a new flight, not a cancellation
+        if (isinstance(step, ConfirmStep) and frame["flow"] == "cancel" and "rebook" in self.flows
+                and "rebook" not in on_stack and not unsupported and run.wished_date(strict=True)
+                and self._confirm_answer(run) != "affirm"):
+            self._understood(run)
+            run.say("change_of_mind")
+            await self._start(run, "rebook", replace=True)
             return
         # 2. a correction of something given earlier ("no, it's KL1235", "tomorrow instead")
         if not unsupported and await self._correction(run, frame):
@@ -1147,6 +1186,12 @@ class FlowEngine(DialogueEngine):
                 run.say(f"intent_{intent}" if intent not in ("greet", "thanks") else f"intent_{intent}_short")
                 run.ask(frame)
                 return
+        if (isinstance(step, CollectStep) and (step.expects == "option" or step.choices)
+                and self._confirm_answer(run) == "affirm"):
+            # "yes please" to a list of flights or choices: agreeable, but which one? The list again (it asks for
+            # the number), and no misunderstanding counted
+            run.ask(frame)
+            return
         # a digression that cannot use the answer: maybe the flow below it can
         if len(run.stack) > 1 and not run.stack[-2].get("calling") and run.stack[-2].get("awaiting"):
             run.stack.pop()
@@ -1200,8 +1245,15 @@ class FlowEngine(DialogueEngine):
             run.stack.append(self._new_frame(run, name))
             await self._run(run)
             return True
+        here = flow.steps[current] if 0 <= current < len(flow.steps) else None
+        picks_here = (isinstance(here, CollectStep) and here.expects == "option"
+                      and self._extract_option(run, frame, strict=False) is not None)
         for index, step in enumerate(flow.steps[:current]):
             if not isinstance(step, CollectStep) or frame["slots"].get(step.collect) is None:
+                continue
+            if picks_here and not run.entity(step.entity or step.expects):
+                # "the first one", "il primo", "第一个" picks an offered option; that the date question took the same
+                # words as "as soon as possible" makes it no new date
                 continue
             value = self._extract(run, step, frame, strict=True)
             if value is None or value == frame["slots"].get(step.collect):

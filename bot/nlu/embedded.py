@@ -190,6 +190,22 @@ def _word_input(text: str, language: str) -> str:
     return text + " " + " ".join(language_tag(language, w) for w in _TOKEN_RE.findall(text.lower()))
 
 
+def names_only(datas: list[TrainingData]) -> frozenset[str]:
+    """Words (folded) that the training data only uses as annotated last names ("Schröder"): no known word, or a
+    German passenger's surname would read as a noun and never as their name."""
+    names: set[str] = set()
+    other: set[str] = set()
+    for td in datas:
+        for ex in td.examples:
+            chars = list(ex.text)
+            for ent in ex.entities:
+                if ent.entity == "last_name":
+                    names.update(WORD_RE.findall(fold(ex.text[ent.start:ent.end])))
+                chars[ent.start:ent.end] = " " * (ent.end - ent.start)
+            other.update(WORD_RE.findall(fold("".join(chars))))
+    return frozenset(names - other)
+
+
 def _fit_temperature(scores: Any, y_idx: Any) -> float:
     """The softmax temperature that minimises the log-loss of held-out decision scores."""
     import numpy as np
@@ -472,7 +488,7 @@ class EmbeddedBackend(NLUBackend):
             for td in datas:
                 synonyms.update(td.synonyms)
             self.extractor = EntityExtractor(default_carrier=self.settings.airline_code, synonyms=synonyms,
-                                             known_words=model.vocabulary)
+                                             known_words=model.vocabulary - names_only(datas))
             self.cues = CueReader(list(model.cue_patterns))
             self.model = model
             self.train_seconds = time.perf_counter() - t0

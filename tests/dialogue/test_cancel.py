@@ -121,3 +121,48 @@ async def test_special_assistance_cancel_hands_off(chat, airline):
     r = await c.identify("WCHR01", "Smith")
     assert r.handoff is not None and r.handoff.reason == "special_assistance"
     assert airline.changes() == 0
+
+
+@pytest.mark.parametrize(("language", "text", "intent"), [
+    ("pt", "não, melhor alterar para sexta-feira", "deny"),
+    ("en", "actually no, can I just move it to the day after tomorrow?", "nlu_fallback"),
+    ("de", "nein, lieber auf übermorgen umbuchen", "deny"),
+])
+async def test_no_with_another_day_at_the_cancellation_rebooks_instead(chat, airline, flows, language, text, intent):
+    from tests.dialogue.fake_adapter import TOMORROW
+
+    c = chat(language)
+    await c.w("cancel", "cancel")
+    r = await c.identify()
+    assert expecting(r) == "confirmation"
+    day = (TOMORROW.toordinal() + 1)
+    wished = type(TOMORROW).fromordinal(day).isoformat()
+    r = await c.send(text, intent, confidence=0.5 if intent == "nlu_fallback" else 0.95, date=wished)
+    assert said(flows, r, "change_of_mind", language), text_of(r)
+    assert said(flows, r, "offer_options", language) and expecting(r) == "option"
+    assert airline.bookings["X7K2PQ"].status == "confirmed" and airline.changes() == 0
+    assert all(o["departure_local"] for o in r.state["nlu_context"]["options"])
+
+
+async def test_yes_with_a_day_at_the_cancellation_still_cancels(chat, airline, flows):
+    from tests.dialogue.fake_adapter import TOMORROW
+
+    c = chat()
+    await c.w("cancel", "cancel")
+    await c.identify()
+    r = await c.send("yes", "affirm", date=TOMORROW.isoformat())
+    assert said(flows, r, "cancel_done_refund", "en")
+    assert airline.bookings["X7K2PQ"].status == "cancelled"
+
+
+async def test_yes_to_the_eu261_choice_shows_it_again_without_a_handoff(chat, airline, flows):
+    c = chat()
+    await c.w("cancel", "cancel")
+    await c.identify("C4NCLD", "Dupont")
+    for _ in range(2):
+        r = await c.w("yes", "affirm")
+        assert r.handoff is None and said(flows, r, "eu261_offer", "en")
+        assert not said(flows, r, "not_understood", "en")
+    r = await c.send("3", "choose_option", option=3)
+    assert said(flows, r, "confirm_cancel_eu261", "en")
+    assert airline.changes() == 0

@@ -109,3 +109,39 @@ async def test_the_change_checks_what_was_confirmed(chat, airline, flows):
     assert airline.bookings["M3RTNS"].status == "confirmed"
     assert said(flows, r, "confirm_cancel_voucher", "en") and expecting(r) == "confirmation"
     assert text_of(r)
+
+
+@pytest.mark.parametrize("language", ["en", "de", "pl"])
+async def test_a_yes_after_someone_else_changed_the_booking_changes_nothing_and_asks_again(
+        chat, airline, flows, language):
+    # two conversations on the same booking (two passengers, or one on two channels): the second one's change
+    # happens between the first one's question and its yes
+    a, b = chat(language), chat("en")
+    await to_options(a)
+    r = await a.send("1", "choose_option", option=1)
+    assert said(flows, r, "confirm_rebook", language)
+    await to_options(b)
+    await b.send("3", "choose_option", option=3)
+    r = await b.w("yes", "affirm")
+    assert said(flows, r, "rebook_done", "en") and airline.changes() == 1
+    moved_by_b = airline.bookings["X7K2PQ"].segments[0].flight_number
+
+    r = await a.w("yes", "affirm")
+    assert said(flows, r, "booking_changed_meanwhile", language) and said(flows, r, "confirm_rebook", language)
+    assert airline.changes() == 1 and airline.bookings["X7K2PQ"].segments[0].flight_number == moved_by_b
+    assert any(e["action"] == "booking_changed_meanwhile" for e in r.events)
+    r = await a.send("yes", "affirm")  # a yes to the question asked about the booking as it is now
+    assert said(flows, r, "rebook_done", language) and airline.changes() == 2
+
+
+async def test_a_yes_to_cancel_after_someone_else_rebooked_asks_again(chat, airline, flows):
+    a, b = chat(), chat()
+    await a.w("cancel", "cancel")
+    r = await a.identify()
+    assert said(flows, r, "confirm_cancel_refund", "en")
+    await to_options(b)
+    await b.send("2", "choose_option", option=2)
+    await b.w("yes", "affirm")
+    r = await a.w("yes", "affirm")
+    assert said(flows, r, "booking_changed_meanwhile", "en")
+    assert airline.bookings["X7K2PQ"].status == "confirmed" and airline.changes() == 1

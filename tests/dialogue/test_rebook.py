@@ -253,3 +253,56 @@ async def test_events_carry_no_personal_data(chat, airline):
     assert "X7K2PQ" not in blob and "Jansen" not in blob and "@" not in blob
     finished = [e for e in events if e["action"] == "flow_finished" and e["flow"] == "rebook"]
     assert finished and finished[0]["outcome"] == "done"
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("en", "the first one"), ("en", "the earliest"), ("it", "il primo"), ("de", "den ersten"), ("fr", "le premier"),
+    ("es", "el primero"), ("pt", "o primeiro"), ("nl", "de eerste"),
+])
+async def test_first_option_is_no_new_travel_date(chat, airline, flows, language, text):
+    # the date question takes "the first one" as "as soon as possible"; at the options it picks option 1
+    c = chat(language)
+    await to_options(c)
+    offered = c.state["stack"][-1]["slots"]["options"]
+    r = await c.send(text, "choose_option", option=1)
+    assert expecting(r) == "confirmation", text_of(r)
+    assert not said(flows, r, "correction_ack", language)
+    assert c.state["stack"][-1]["slots"]["options"] == offered
+    assert c.state["stack"][-1]["slots"]["travel_date"] == TOMORROW.isoformat()
+
+
+@pytest.mark.parametrize(("language", "text", "word", "own"), [
+    ("pl", "Chcę zmienić lot na jutro, rezerwacja X7K2PQ, nazwisko Jansen", "jutro", False),
+    ("es", "quiero cambiar mi vuelo a mañana, reserva X7K2PQ, apellido Jansen", "mañana", False),
+    ("it", "vorrei spostare il volo a domani, prenotazione X7K2PQ, cognome Jansen", "domani", False),
+    ("pl", "mój lot na jutro został odwołany, rezerwacja X7K2PQ, nazwisko Jansen", "jutro", True),
+])
+async def test_change_my_flight_to_a_day_is_the_wished_day(flow_engine, flows, language, text, word, own):
+    from bot.nlu.base import Entity, IntentPrediction, Parse
+
+    at = text.index(word)
+    ref = text.index("X7K2PQ")
+    entities = (Entity("date", TOMORROW.isoformat(), at, at + len(word), word),
+                Entity("booking_reference", "X7K2PQ", ref, ref + 6, "X7K2PQ"),
+                Entity("last_name", "Jansen", len(text) - 6, len(text), "Jansen"))
+    parse = Parse(text=text, language=language, intent=IntentPrediction("rebook", 0.95),
+                  intent_ranking=(IntentPrediction("rebook", 0.95),), entities=entities)
+    turn = Turn(conversation_id="c-date-to", channel="rest", sender_id="s", language=language, text=text,
+                parse=parse, state={}, now=NOW)
+    r = await flow_engine.handle(turn)
+    # "zmienić lot na jutro" = change the flight to tomorrow; "mój lot na jutro" = my flight of tomorrow
+    assert expecting(r) == ("date" if own else "option"), text_of(r)
+
+
+async def test_yes_to_a_single_option_takes_it_and_to_several_asks_which(chat, airline, flows):
+    c = chat()
+    await to_options(c)
+    offered = c.state["stack"][-1]["slots"]["options"]
+    assert len(offered) > 1
+    for _ in range(2):  # twice: no misunderstanding is counted, so no handoff
+        r = await c.send("yes please", "affirm")
+        assert r.handoff is None and expecting(r) == "option"
+        assert said(flows, r, "offer_options", "en") and not said(flows, r, "not_understood", "en")
+    c.state["stack"][-1]["slots"]["options"] = offered[:1]
+    r = await c.send("yes", "affirm")
+    assert expecting(r) == "confirmation" and said(flows, r, "confirm_rebook", "en")

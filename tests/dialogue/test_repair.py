@@ -137,6 +137,22 @@ async def test_two_misunderstandings_hand_off(chat, flows, language):
     assert said(flows, r, "handoff_misunderstood", language)
 
 
+async def test_empty_messages_are_no_misunderstanding(chat, flows):
+    # a stray Enter or whitespace, several times: the open question again, never a handoff
+    c = chat()
+    await c.w("rebook", "rebook")
+    for _ in range(3):
+        r = await c.send(" ", "nlu_fallback", confidence=1.0, flags=("empty",))
+        assert r.handoff is None and expecting(r) == "booking_reference"
+        assert said(flows, r, "ask_reference", "en")
+    r = await c.send("hmm blah", "nlu_fallback", confidence=0.2)  # one real miss still asks once more
+    assert r.handoff is None and expecting(r) == "booking_reference"
+    c2 = chat()
+    for _ in range(3):
+        r = await c2.send("", "nlu_fallback", confidence=1.0, flags=("empty",))
+        assert r.handoff is None and said(flows, r, "intent_help", "en")
+
+
 async def test_one_miss_then_understood_resets_the_count(chat):
     c = chat()
     r = await c.send("blorp", "nlu_fallback", confidence=0.1)

@@ -257,3 +257,35 @@ async def test_no_free_seats_near_the_date_says_when_the_next_free_seats_are(bot
     assert "next free seats" in texts(replies), texts(replies)
     assert ctx.get("expecting") == "option"
     assert ctx["options"][0]["date_local"] > (day + dt.timedelta(days=1)).isoformat()
+
+
+@pytest.mark.parametrize(("language", "template", "expecting"), [
+    ("ja", "フライトを変更したいです。予約番号は{ref}、名前は{name}です", "date"),
+    ("ja", "予約をキャンセルしたいです。予約番号は{ref}、名前は{name}です", "confirmation"),
+    ("it", "Ciao, il mio volo {ref} {name} è in orario?", None),
+    ("en", "Hi, this is Anna {name}. I'd like to change my flight {ref}", "date"),
+])
+async def test_the_ask_and_the_booking_in_one_message(bot: Bot, language: str, template: str,
+                                                       expecting: str | None):
+    b = await bot.booking()
+    sender = f"ask-{language}-{expecting}"
+    replies = await bot.say(sender, template.format(ref=b["reference"], name=b["last_name"]))
+    assert b["reference"] in texts(replies), (b, texts(replies))  # found: no question for the reference or name
+    assert (await bot.context(sender)).get("expecting") == expecting, texts(replies)
+
+
+async def test_a_wrong_name_then_the_right_one_with_an_apology(bot: Bot):
+    b = await bot.booking()
+    await bot.say("sorry", f"hola quiero cambiar mi vuelo, reserva {b['reference']}")
+    await bot.say("sorry", "Garcia")
+    replies = await bot.say("sorry", f"perdón, es {b['last_name']}")
+    assert b["reference"] in texts(replies), texts(replies)
+    assert (await bot.context("sorry")).get("expecting") == "date"
+
+
+async def test_the_first_one_after_a_date_picks_the_first_option(bot: Bot):
+    _b, options = await to_options(bot, "first", "vorrei cambiare il mio volo", "dopodomani")
+    replies = await bot.say("first", "il primo")
+    ctx = await bot.context("first")
+    assert ctx.get("expecting") == "confirmation", texts(replies)
+    assert options[0]["flight_numbers"][0] in texts(replies)

@@ -179,3 +179,23 @@ async def test_no_choice_when_nothing_is_on_offer(trained: EmbeddedBackend) -> N
     assert (await trained.parse("the second one", "en", context=offered)).intent.name == "choose_option"
     p = await trained.parse("the second one", "en", context={"now": NOW})
     assert p.intent.name != "choose_option" and p.intent_ranking[0].name != "choose_option"
+
+
+def test_names_only_in_annotations_are_no_known_words() -> None:
+    from bot.nlu.embedded import names_only
+    from bot.nlu.training_data import AnnotatedEntity, Example, TrainingData
+
+    td = TrainingData("de", examples=[
+        Example("läuft unter dem Namen Schröder", "provide_info",
+                (AnnotatedEntity("last_name", 22, 30, "Schröder"),)),
+        Example("Koch", "provide_info", (AnnotatedEntity("last_name", 0, 4, "Koch"),)),
+        Example("der Koch hat gekocht", "out_of_scope"),
+    ])
+    assert names_only([td]) == frozenset({"schroder"})  # "Koch" is a word as well: it stays known
+
+
+async def test_a_surname_from_the_training_data_is_still_a_surname(trained: EmbeddedBackend) -> None:
+    # "Jansen" and "Vries" are annotated in the training data; that makes them no known word that is never a name
+    for text in ("jansen", "sorry, it's jansen"):
+        p = await trained.parse(text, "en", context={"now": NOW, "expecting": "last_name"})
+        assert p.first("last_name") == "jansen", text

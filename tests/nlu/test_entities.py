@@ -331,3 +331,66 @@ def test_leading_mentions_do_not_hide_or_become_entities(text, context, entity, 
     found = [e for e in EntityExtractor(default_carrier="KL").extract(text, "en", context) if e.entity == entity]
     assert [e.value for e in found] == [value]
     assert text[found[0].start:found[0].end] == found[0].text
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("en", "I'd like to change my flight EVFKK6 Sousa"),
+    ("it", "Ciao, il mio volo X7K2PQ Jansen è in orario?"),
+    ("nl", "mijn vlucht X7K2PQ gaat niet door"),
+    ("en", "my flight nr x7k2pq, name Jansen"),
+    ("it", "Ciao, il mio volo PBLGQM Rossi è in orario?"),
+])
+def test_booking_reference_called_my_flight(x: EntityExtractor, lang: str, text: str) -> None:
+    # passengers call their booking "my flight": a code that cannot be a flight number is the reference
+    refs = values(x, text, lang, kind="booking_reference")
+    assert len(refs) == 1 and refs[0][1] in ("EVFKK6", "X7K2PQ", "PBLGQM")
+    assert values(x, text, lang, kind="flight_number") == []
+
+
+@pytest.mark.parametrize("text", ["my flight is KL1234", "flight U21234 tomorrow", "my flight KL123A",
+                                  "my flight TODAY is late", "flight TRAVEL please"])
+def test_flight_numbers_after_flight_stay_flight_numbers(x: EntityExtractor, text: str) -> None:
+    assert values(x, text, kind="booking_reference") == []
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    ("es", "perdon, es Jansen", "Jansen"),
+    ("es", "Perdón, es de Vries", "de Vries"),
+    ("en", "sorry, it's Jansen", "Jansen"),
+    ("en", "oops my bad, Jansen", "Jansen"),
+    ("en", "no wait it is Jansen", "Jansen"),
+    ("de", "Entschuldigung, Becker", "Becker"),
+    ("fr", "pardon c'est Dubois", "Dubois"),
+    ("en", "Jansen", "Jansen"),
+    ("en", "Jan de Vries", "Jan de Vries"),
+])
+def test_corrected_last_name_when_asked(x: EntityExtractor, lang: str, text: str, expected: str) -> None:
+    # a wrong name, then the right one with an apology around it: only the name is the name
+    assert values(x, text, lang, ctx={"now": NOW, "expecting": "last_name"}, kind="last_name") == [
+        ("last_name", expected)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Mr Jansen", "Jansen"), ("Frau Becker", "Becker"), ("Mrs. Dubois", "Dubois")])
+def test_form_of_address_is_no_part_of_the_last_name(x: EntityExtractor, text: str, expected: str) -> None:
+    assert values(x, text, ctx={"now": NOW, "expecting": "last_name"}, kind="last_name") == [("last_name", expected)]
+    assert values(x, f"my name is {text}", kind="last_name") == [("last_name", expected)]
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    ("en", "Hi, this is Sarah Kelly. I'd like to cancel booking R389TJ", "Kelly"),
+    ("en", "Hi this is Jan de Vries, booking X7K2PQ", "de Vries"),
+    ("nl", "Hoi, met Anna Bakker. Ik wil annuleren", "Bakker"),
+    ("de", "Hallo, hier ist Jonas Becker, Buchung LGHT7F", "Becker"),
+    ("fr", "Bonjour, c'est Marie Dubois", "Dubois"),
+])
+def test_introduction_with_first_and_last_name(x: EntityExtractor, lang: str, text: str, expected: str) -> None:
+    assert values(x, text, lang, kind="last_name") == [("last_name", expected)]
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("en", "This is URGENT please"), ("en", "This is Anna. cancel"), ("de", "Ich bin Sehr Wütend"),
+])
+def test_no_name_from_an_introduction_without_one(x: EntityExtractor, lang: str, text: str) -> None:
+    x2 = EntityExtractor(known_words={"sehr", "wutend"})
+    assert values(x2, text, lang, kind="last_name") == []

@@ -165,3 +165,28 @@ def test_options(x: EntityExtractor, lang: str, text: str, option: int) -> None:
 ])
 def test_no_option_when_nothing_is_on_offer(x: EntityExtractor, lang: str, text: str) -> None:
     assert found(x, text, lang, "option") == []
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("ja", "はい"), ("ja", "ありがとう"), ("ja", "すみません"), ("zh", "是的"), ("zh", "谢谢"), ("zh", "好的！"),
+    ("zh", "不知道"),
+])
+def test_yes_thanks_and_sorry_are_no_name_when_asked_for_one(x: EntityExtractor, lang: str, text: str) -> None:
+    # each of these would be tried as the last name and cost one of the limited attempts
+    assert found(x, text, lang, "last_name", {"now": NOW, "expecting": "last_name"}) == []
+
+
+@pytest.mark.parametrize(("lang", "text", "name"), [("zh", "王", "王"), ("zh", "谢", "谢"), ("ja", "山田です", "山田")])
+def test_short_names_are_still_names(x: EntityExtractor, lang: str, text: str, name: str) -> None:
+    assert found(x, text, lang, "last_name", {"now": NOW, "expecting": "last_name"}) == [name]
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("Hof", "van 't Hof"), ("'t Hof", "van 't Hof"),
+                                               ("van 't Hof", "van 't Hof"), ("Vries", "de Vries"),
+                                               ("Gravesande", "'s-Gravesande")])
+def test_dutch_names_without_their_particles_match_the_booking(typed: str, stored: str) -> None:
+    assert names_match(typed, stored)
+
+
+def test_a_particle_alone_matches_no_name() -> None:
+    assert not names_match("t", "van 't Hof") and not names_match("van", "van 't Hof")

@@ -52,6 +52,9 @@ _FLIGHT_CUE_BEFORE_RE = re.compile(r"(?<!\w)(?:" + FLIGHT_CUES + r")(?!\w)" + _F
 _REF_RE = re.compile(r"(?<![\w@#/.])(?=(?P<ref>[A-Za-z0-9]{6}|[A-Za-z0-9]{3}[ \-][A-Za-z0-9]{3}|"
                      r"[A-Za-z0-9]{2}[ \-][A-Za-z0-9]{4}|[A-Za-z0-9]{4}[ \-][A-Za-z0-9]{2})(?![\w/@]|\.\w))")
 # Airbus types that read like Aegean (A3) flights: A300, A310, A318-A321, A330, A340, A350, A380
+# what a flight number of six characters looks like ("KL1234", "U21234", "4U1234"): any other code with letters
+# after "my flight" is the booking reference people call their flight ("mijn vlucht X7K2PQ", "il mio volo PBLGQM")
+_FLIGHT_SHAPE_RE = re.compile(r"[A-Z0-9]{2}\d{4}|[A-Z]{2}\d{1,3}[A-Z]?")
 _AIRCRAFT_RE = re.compile(r"[Aa]3(?:00|10|1[89]|2[01]|30|40|50|80)")
 # "kl 17" is a clock time (klokken/klockan) here, even in capitals, unless the message says "flight"
 CLOCK_KL_LANGUAGES = frozenset({"sv", "da", "no", "nb", "nn"})
@@ -177,7 +180,9 @@ def find_booking_references(text: str, *, expecting: bool = False, known_words: 
                 ok = False
         else:  # six digits: a date, an amount, a phone fragment ... unless asked for or announced
             ok = cue or (expecting and n_tokens <= 3)
-        if ok and flight_cue and not cue:
+        if ok and flight_cue and not cue and not (
+            has_alpha and not _FLIGHT_SHAPE_RE.fullmatch(compact.upper())
+        ):
             ok = False
         if ok:
             end = m.start() + len(raw)

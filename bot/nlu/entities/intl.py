@@ -562,6 +562,19 @@ def _after_cue_words(text: str, pos: int, stop: frozenset[str], max_words: int =
     return words
 
 
+# short answers that are no name when the bot asks for one: yes, no, thanks, sorry, "I don't know"
+_JA_NOT_NAMES = frozenset("はい いいえ ええ うん いや ありがとう ありがとうございます どうも すみません "
+                          "ごめんなさい お願いします わかりません 分かりません "
+                          "知りません 大丈夫 大丈夫です 結構です".split())
+_ZH_NOT_NAMES = frozenset("是 是的 对 对的 好 好的 行 可以 嗯 不 不是 不对 没有 谢谢 谢谢你 多谢 感谢 你好 "
+                          "您好 不知道 对不起 抱歉 不好意思 算了 取消 没问题 请问 好吧 谢了".split())
+
+
+def _bare_word(folded: str, words: frozenset[str]) -> bool:
+    core = re.sub(r"[\s。、，,.!！?？~～]+", "", folded)
+    return core in {fold(w) for w in words}
+
+
 def find_names_intl(text: str, language: str, ctx: dict[str, Any], taken: list[tuple[int, int]]) -> list[Entity]:
     folded = fold(text)
 
@@ -638,7 +651,7 @@ def find_names_intl(text: str, language: str, ctx: dict[str, Any], taken: list[t
             s, e = m.start(1), m.end(1)
             if free(s, e):
                 return [_name_entity(text, s, e)]
-        if ctx.get("expecting") in ("last_name", "booking_reference"):
+        if ctx.get("expecting") in ("last_name", "booking_reference") and not _bare_word(folded, _JA_NOT_NAMES):
             stripped = re.sub(_f("です|でございます|と申します|といいます") + r"[。!！]?\s*$", "", folded.strip())
             lead = len(folded) - len(folded.lstrip())
             if stripped and re.fullmatch(f"[{CJK_CLASS}]{{1,4}}", stripped.strip()):
@@ -670,7 +683,7 @@ def find_names_intl(text: str, language: str, ctx: dict[str, Any], taken: list[t
             s, e = m.start(1), m.end(1)
             if free(s, e):
                 return [_name_entity(text, s, e)]
-        if ctx.get("expecting") in ("last_name", "booking_reference"):
+        if ctx.get("expecting") in ("last_name", "booking_reference") and not _bare_word(folded, _ZH_NOT_NAMES):
             core = re.sub(r"^\s*" + _f("是|我是") + r"|[。!！]?\s*$", "", folded)
             core_s = folded.find(core.strip()) if core.strip() else -1
             if core.strip() and re.fullmatch(f"[{CJK_CLASS}]{{1,3}}", core.strip()) and core_s >= 0:

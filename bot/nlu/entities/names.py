@@ -54,6 +54,13 @@ _NAME_FIRST_RE = re.compile(
     r"^\W*((?:(?:de|van|der|den|von|da|di|del|dos|el|al)\s+)*[^\W\d]+(?:-[^\W\d]+)?)\s+(?:is|er|ar|est|ist|es|e|to)\s+"
     r"(?:my|mijn|mon|mein|meine|mi|il\s+mio|o\s+meu|moje|mitt|mit)\s+(?:" + SURNAME_CUES + r"|name|naam|nom|nome)"
 )
+_UPPER_WORD = r"[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-ž'’\-]+"
+_INTRO_RE = re.compile(
+    r"(?<!\w)(?i:this\s+is|here\s+is|it'?s|hier\s+is|met|ici|c'est|hier\s+ist|ich\s+bin|je\s+suis|soy|sono|"
+    r"jestem|jag\s+ar|jag\s+är|aqui\s+(?:e|é)|sou|qui\s+(?:e|è))\s+(?P<first>" + _UPPER_WORD + r")\s+"
+    r"(?P<last>(?:(?:van|de|der|den|von|da|di|del|dos|du|le|la|ter|ten)\s+)*" + _UPPER_WORD + r")"
+    r"(?!\s*" + _UPPER_WORD + ")"
+)
 _CODE_WORD_RE = re.compile(BOOKING_CUES + "|" + FLIGHT_CUES)
 # words that are never names (folded), across languages
 STOP = frozenset(
@@ -64,7 +71,13 @@ STOP = frozenset(
     "from to van naar de du des von nach desde para per da do z till til fra fran for at on in op at bei am "
     "is are was be ist est es sono e jest ar er flight vlucht vol flug vuelo volo voo lot flyg booking code "
     "reference please pls svp stp asap now today tomorrow morgen demain heute hoy oggi hoje jutro idag i dag "
-    "c'est it's its het ist sono soy sou jestem jag jeg i'm im".split()
+    "c'est it's its het ist sono soy sou jestem jag jeg i'm im "
+    "sorry oops oeps pardon perdon excuse entschuldigung scusa scusi desculpe desculpa przepraszam ursakta".split()
+)
+# forms of address before a surname (folded): "Mr Jansen", "Frau Becker" -> the surname
+TITLES = frozenset(
+    "mr mrs ms miss herr frau meneer mevrouw dhr mevr monsieur madame mme mlle senor senora sr sra signor signora "
+    "sig pan pani".split()
 )
 
 
@@ -88,6 +101,9 @@ def _plain(word: str) -> bool:
 
 
 def _take_name(text: str, start: int, *, full: bool) -> tuple[int, int] | None:
+    title = re.match(r"([^\W\d_]+)\.?\s+(?=\S)", text[start:])
+    if title and fold(title.group(1)) in TITLES:
+        start += title.end()  # "my name is Mr. Jansen"
     m = re.match(r"(" + _NAME_TOKEN + r")((?:\s+" + _NAME_TOKEN + r"){0,3})", text[start:])
     if not m:
         return None
@@ -113,6 +129,40 @@ def _take_name(text: str, start: int, *, full: bool) -> tuple[int, int] | None:
         first_after = 1
         kept = kept[first_after:]
     return kept[0][0], kept[-1][1]
+
+
+def _corrected_name(text: str, free_words: list[re.Match[str]], known: Iterable[str]) -> Entity | None:
+    """The name in a short answer that says something else too, when the bot asked for the name: "perdón, es
+    Jansen", "sorry, it's de Vries", "oops my bad: Jansen". The words group into runs split by punctuation or stop
+    words; when there are several runs, the last run of capitalised words that are no ordinary word is the name."""
+    known = known if isinstance(known, set | frozenset) else set(known)
+    runs: list[list[re.Match[str]]] = []
+    prev: re.Match[str] | None = None
+    skipped = False
+    for w in free_words:
+        low = fold(w.group(0))
+        if (low in STOP and low not in _PARTICLES) or low in TITLES:
+            prev, skipped = None, True
+            continue
+        if prev is not None and runs and text[prev.end():w.start()].strip() == "":
+            runs[-1].append(w)
+        else:
+            runs.append([w])
+        prev = w
+    if len(runs) < 2 and not skipped:
+        return None
+
+    def is_name(run: list[re.Match[str]]) -> bool:
+        toks = [w.group(0) for w in run]
+        core = [t for t in toks if fold(t) not in _PARTICLES]
+        return bool(core) and fold(toks[-1]) not in _PARTICLES and all(
+            t[:1].isupper() and fold(t) not in known and fold(t) not in plain_words() for t in core)
+
+    names = [r for r in runs if is_name(r)]
+    if not names or (not skipped and len(names) == len(runs)):
+        return None  # "Becker, Jonas": only names, no filler around them
+    s, e = names[-1][0].start(), names[-1][-1].end()
+    return Entity("last_name", " ".join(text[s:e].split()), s, e, text[s:e])
 
 
 def find_last_names(text: str, language: str = "en", context: dict[str, Any] | None = None,
@@ -174,6 +224,14 @@ def find_last_names(text: str, language: str = "en", context: dict[str, Any] | N
             before = text[:mm.start(1)].rstrip()
             if not before or before[-1] in ".,!?:;":
                 return [Entity("last_name", mm.group(1), mm.start(1), mm.end(1), mm.group(1))]
+    # "Hi, this is Sarah Kelly": an introduction with a first name and a surname (both capitalised, no ordinary words)
+    for m in _INTRO_RE.finditer(text):
+        first, last = m.group("first"), m.group("last")
+        core = [w for w in last.split() if fold(w) not in _PARTICLES]  # the first name may be a word ("Anna")
+        if (fold(first) not in STOP and not first.isupper()
+                and all(not w.isupper() and not _plain(w) and fold(w) not in known and not noun(w) for w in core)
+                and not any(m.start("last") < b and a < m.end("last") for a, b in taken)):
+            return [Entity("last_name", last, m.start("last"), m.end("last"), last)]
     # "Claes is mijn achternaam", "Jansen is my surname"
     first = _NAME_FIRST_RE.match(folded)
     if first and text[first.start(1):first.start(1) + 1].isupper():
@@ -182,6 +240,10 @@ def find_last_names(text: str, language: str = "en", context: dict[str, Any] | N
             return [Entity("last_name", value, first.start(1), first.end(1), value)]
     words = list(re.finditer(_NAME_TOKEN, text))
     free_words = [w for w in words if not any(w.start() < b and a < w.end() for a, b in taken)]
+    if ctx.get("expecting") == "last_name" and 2 <= len(free_words) <= 7:
+        corrected = _corrected_name(text, free_words, known)
+        if corrected is not None:
+            return [corrected]
     if ctx.get("expecting") in ("last_name", "booking_reference") and 1 <= len(free_words) <= 3 and len(words) <= 5:
         # the whole short answer is the name ("Jansen", "de Vries", "ABC123 Jansen" when asked for both)
         toks = [w for w in free_words if fold(w.group(0)) not in STOP or fold(w.group(0)) in _PARTICLES]

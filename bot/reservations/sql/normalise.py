@@ -11,7 +11,7 @@ _FOLD = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "æ": "ae", "
 _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
 # name particles passengers often leave out ("Berg" for "van der Berg")
 _PARTICLES = {"van", "der", "den", "de", "het", "ter", "ten", "te", "von", "zu", "vom", "da", "das", "do", "dos",
-              "del", "della", "di", "du", "des", "la", "le", "lo", "mac", "st"}
+              "del", "della", "di", "du", "des", "la", "le", "lo", "mac", "st", "t", "s"}  # "van 't Hof" -> "Hof"
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1
 _REF_RE = re.compile(r"^[A-Z0-9]{6}$")
 
