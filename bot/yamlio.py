@@ -58,17 +58,24 @@ def load_yaml(path: Path | str, *, display_name: str | None = None) -> tuple[Any
     return loads_yaml(text, name)
 
 
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def loads_yaml(text: str, name: str) -> tuple[Any, LineMap]:
     lines = LineMap()
+    # one parse (libyaml's when PyYAML has it) gives both the data and the line of every node
+    loader = _LOADER(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise ContentError(name, line, None, f"invalid YAML: {exc.problem or exc}") from exc
     except yaml.YAMLError as exc:
         raise ContentError(name, None, None, f"invalid YAML: {exc}") from exc
+    finally:
+        loader.dispose()
     if node is not None:
         _walk(node, (), lines)
     return data, lines

@@ -497,7 +497,7 @@ class EmbeddedBackend(NLUBackend):
                 self.parse_sync("hello tomorrow KL1234 ABC123 3 december", lang)
 
     def _cache_path(self, digest: str) -> Path:
-        return self.cache_dir / f"intents-{digest}.joblib"
+        return self.cache_dir / f"intents-{digest}.pickle"
 
     def _load_cached(self, digest: str) -> IntentModel | None:
         if not self.use_cache:
@@ -506,9 +506,7 @@ class EmbeddedBackend(NLUBackend):
         if not p.is_file():
             return None
         try:
-            import joblib
-
-            model = joblib.load(p)
+            model = _load_pickle(p)
         except Exception as exc:
             log.warning("nlu cache %s unreadable (%s), retraining", p.name, exc)
             return None
@@ -520,14 +518,12 @@ class EmbeddedBackend(NLUBackend):
         if not self.use_cache:
             return
         try:
-            import joblib
-
             self.cache_dir.mkdir(parents=True, exist_ok=True)
-            for old in self.cache_dir.glob("intents-*.joblib"):
+            for old in [*self.cache_dir.glob("intents-*.joblib"), *self.cache_dir.glob("intents-*.pickle")]:
                 old.unlink(missing_ok=True)
             final = self._cache_path(model.digest)
             tmp = final.with_suffix(f".{uuid.uuid4().hex}.tmp")
-            joblib.dump(model, tmp)
+            _dump_pickle(model, tmp)
             tmp.replace(final)
         except OSError as exc:
             log.warning("cannot write nlu cache in %s: %s", self.cache_dir, exc)
@@ -660,6 +656,21 @@ def combine(ranking: list[tuple[str, float]], asks: list[Any], ctx: dict[str, An
 LANGID_FEATURES = (40_000, 15_000)
 
 
+def _dump_pickle(obj: Any, path: Path) -> None:
+    """The model cache: the C pickler (joblib's pure-Python one spent seconds on the vocabularies' strings)."""
+    import pickle
+
+    with path.open("wb") as f:
+        pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _load_pickle(path: Path) -> Any:
+    import pickle
+
+    with path.open("rb") as f:
+        return pickle.load(f)  # our own cache file, written by _dump_pickle
+
+
 def load_language_model(settings: Any) -> IntentModel | None:
     """The domain language-ID model for LanguageDetector: trained on intents/*.yml (labels = file language),
     cached like the intent model. None when there is no training data."""
@@ -669,12 +680,10 @@ def load_language_model(settings: Any) -> IntentModel | None:
     if len(files) < 2:
         return None
     digest = "langid-" + _digest(list(files.values()))
-    path = Path(settings.cache_dir) / "nlu" / f"{digest}.joblib"
+    path = Path(settings.cache_dir) / "nlu" / f"{digest}.pickle"
     try:
-        import joblib
-
         if path.is_file():
-            model = joblib.load(path)
+            model = _load_pickle(path)
             if isinstance(model, IntentModel) and model.digest == digest:
                 return model
     except Exception as exc:
@@ -691,13 +700,11 @@ def load_language_model(settings: Any) -> IntentModel | None:
     model = train_model(datas, digest, normalizer=_to_lang_text, by_language=True, max_features=LANGID_FEATURES,
                         language_words=False)
     try:
-        import joblib
-
         path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob("langid-*.joblib"):
+        for old in [*path.parent.glob("langid-*.joblib"), *path.parent.glob("langid-*.pickle")]:
             old.unlink(missing_ok=True)
         tmp = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
-        joblib.dump(model, tmp)
+        _dump_pickle(model, tmp)
         tmp.replace(path)
     except OSError as exc:
         log.warning("cannot write the language model cache: %s", exc)

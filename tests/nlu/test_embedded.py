@@ -80,7 +80,7 @@ async def test_entities_come_with_the_parse(trained: EmbeddedBackend) -> None:
 
 
 async def test_model_is_cached_and_reused(nlu_settings, trained: EmbeddedBackend) -> None:
-    assert list((nlu_settings.cache_dir / "nlu").glob("intents-*.joblib"))
+    assert list((nlu_settings.cache_dir / "nlu").glob("intents-*.pickle"))
     second = EmbeddedBackend(nlu_settings)
     await second.initialize()
     assert second.from_cache
@@ -105,7 +105,7 @@ async def test_changed_training_data_retrains(tmp_path, nlu_settings) -> None:
     second = EmbeddedBackend(settings)
     await second.initialize()
     assert not second.from_cache
-    assert len(list((tmp_path / "cache" / "nlu").glob("intents-*.joblib"))) == 1
+    assert len(list((tmp_path / "cache" / "nlu").glob("intents-*.pickle"))) == 1
 
 
 async def test_invalid_training_data_is_an_nlu_error(tmp_path, nlu_settings) -> None:

@@ -70,7 +70,7 @@ def test_domain_model_from_the_training_data_helps(nlu_settings) -> None:
 
     detector = build_language_detector(nlu_settings)
     assert detector.domain_model is not None and set(detector.domain_model.classes) == {"en", "nl"}
-    assert list((nlu_settings.cache_dir / "nlu").glob("langid-*.joblib"))
+    assert list((nlu_settings.cache_dir / "nlu").glob("langid-*.pickle"))
     # cached: a second build does not retrain
     again = build_language_detector(nlu_settings)
     assert again.domain_model.digest == detector.domain_model.digest
