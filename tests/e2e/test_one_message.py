@@ -108,6 +108,17 @@ async def test_reference_lowercase_name_and_wished_day_in_one_message(bot: Bot, 
     assert ctx["options"][0]["date_local"] == day.isoformat()
 
 
+@pytest.mark.parametrize("answer", ["X7K2PQ, Jansen", "X7K2PQ Jansen", "x7k2pq jansen"])
+async def test_reference_and_name_together_when_asked_for_the_reference(bot: Bot, answer: str):
+    """The README's first try: the name after the code is the name, not a second booking code."""
+    sender = f"readme-{answer}"
+    replies = await bot.say(sender, "I want to rebook my flight")
+    assert (await bot.context(sender)).get("expecting") == "booking_reference", texts(replies)
+    replies = await bot.say(sender, answer)
+    assert "X7K2PQ" in texts(replies) and "last name" not in texts(replies), texts(replies)
+    assert (await bot.context(sender)).get("expecting") == "date"
+
+
 async def test_after_a_wrong_name_the_reference_and_the_wished_day_are_kept(bot: Bot):
     b = await bot.booking()
     day = in_days(b["origin"], 2)

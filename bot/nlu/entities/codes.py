@@ -131,6 +131,7 @@ def find_booking_references(text: str, *, expecting: bool = False, known_words: 
     all_caps = letters_total > 0 and upper_total == letters_total and n_tokens >= 2
     flight_spans = flight_spans or []
     last_end = -1
+    weak: set[int] = set()  # indexes in ``out`` of a capitalised word taken only because a code was asked for
     for m in _REF_RE.finditer(text):
         if m.start() < last_end:
             continue
@@ -176,6 +177,8 @@ def find_booking_references(text: str, *, expecting: bool = False, known_words: 
                     all_caps and not expecting and _WORDLIKE_RE.fullmatch(word))
             elif expecting:
                 ok = n_tokens <= 3 and word not in known
+                if ok:
+                    weak.add(len(out))
             else:
                 ok = False
         else:  # six digits: a date, an amount, a phone fragment ... unless asked for or announced
@@ -188,4 +191,7 @@ def find_booking_references(text: str, *, expecting: bool = False, known_words: 
             end = m.start() + len(raw)
             out.append(Entity("booking_reference", compact.upper(), m.start(), end, raw))
             last_end = end
+    if weak and len(weak) < len(out):
+        # "X7K2PQ Jansen" to "your booking reference?": the code is X7K2PQ; Jansen is left for the name
+        out = [e for i, e in enumerate(out) if i not in weak]
     return out
