@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -48,6 +48,37 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+Serve = Callable[[dict[str, str]], tuple[subprocess.Popen[bytes], int, Path]]
+
+
+@pytest.fixture
+def serving(tmp_path: Path) -> Iterator[Serve]:
+    """Start `crisisbot serve` processes configured only by ``env``: (process, port, its output file). All are
+    stopped at the end (terminated, killed if they do not stop)."""
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int, Path]:
+        port = free_port()
+        out = tmp_path / f"serve-{port}.out"
+        with out.open("wb") as f:
+            p = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)], cwd=tmp_path,
+                                 env=env, stdout=f, stderr=subprocess.STDOUT)
+        procs.append(p)
+        return p, port, out
+
+    try:
+        yield start
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                p.kill()
 
 
 class Server:

@@ -14,14 +14,11 @@ import asyncio
 import itertools
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +26,6 @@ import pytest
 
 from tests.channels.conftest import SECRET
 from tests.fakes.telegram_api import TOKEN, FakeTelegramApi
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def post(port: int, path: str, body: dict[str, Any], headers: dict[str, str]) -> int:
@@ -72,33 +63,9 @@ def serve_env(db_url: str, api: FakeTelegramApi, **extra: str) -> dict[str, str]
     return env
 
 
-@pytest.fixture
-def serving(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], tuple[int, Path]]]:
-    procs: list[subprocess.Popen[bytes]] = []
-
-    def start(env: dict[str, str]) -> tuple[int, Path]:
-        port = free_port()
-        out = tmp_path / f"serve-{port}.out"
-        with out.open("wb") as f:
-            procs.append(subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
-                                          cwd=tmp_path, env=env, stdout=f, stderr=subprocess.STDOUT))
-        return port, out
-
-    try:
-        yield start
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-
-
 def test_acceptance_webhook_update_gets_one_english_reply(serving: Any, tmp_path: Path):
     with FakeTelegramApi().in_thread() as api:
-        port, out = serving(serve_env(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", api))
+        _, port, out = serving(serve_env(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", api))
         wait_for(lambda: healthy(port), 300)
         wait_for(lambda: "channel telegram:" in out.read_text(), 10)
         assert "webhook POST /webhooks/telegram" in out.read_text()
@@ -121,7 +88,7 @@ def test_two_processes_send_each_row_once_within_telegrams_limits(serving: Any, 
         pytest.skip("several processes share a server database; SQLite serves one process")
     with FakeTelegramApi(enforce_limits=True).in_thread() as api:
         env = serve_env(db_url, api, CRISISBOT_LEADER_LEASE_SECONDS="2")
-        ports = [serving(env)[0], serving(env)[0]]
+        ports = [serving(env)[1], serving(env)[1]]
         wait_for(lambda: all(healthy(p) for p in ports), 300)
         states = [healthy(p) for p in ports]
         assert sorted(bool(s and s["leader"]) for s in states) == [False, True], states

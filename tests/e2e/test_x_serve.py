@@ -11,17 +11,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
-
 from bot.channels.x import signature
-from tests.e2e.test_telegram_serve import free_port, healthy, post, wait_for
+from tests.e2e.conftest import Serve
+from tests.e2e.test_telegram_serve import healthy, post, wait_for
 from tests.fakes.x_api import FakeXApi
 from tests.x.conftest import CONSUMER_SECRET, mention_event
 
@@ -37,38 +33,12 @@ def serve_env(db_url: str, api: FakeXApi) -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def serving(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], tuple[subprocess.Popen[bytes], int, Path]]]:
-    procs: list[subprocess.Popen[bytes]] = []
-
-    def start(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int, Path]:
-        port = free_port()
-        out = tmp_path / f"serve-{port}.out"
-        with out.open("wb") as f:
-            p = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)], cwd=tmp_path,
-                                 env=env, stdout=f, stderr=subprocess.STDOUT)
-        procs.append(p)
-        return p, port, out
-
-    try:
-        yield start
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-
-
 def signed_post(port: int, event: dict[str, object], *, secret: str = CONSUMER_SECRET) -> int:
     body = json.dumps(event).encode()
     return post(port, "/webhooks/x", event, {"x-twitter-webhooks-signature": signature(secret, body)})
 
 
-def test_a_mention_gets_one_public_reply_and_a_dm_across_redelivery_and_kill9(serving, tmp_path: Path):
+def test_a_mention_gets_one_public_reply_and_a_dm_across_redelivery_and_kill9(serving: Serve, tmp_path: Path):
     with FakeXApi().in_thread() as api:
         env = serve_env(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", api)
         proc, port, out = serving(env)
