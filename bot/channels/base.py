@@ -218,9 +218,11 @@ class Channel(AsyncResource):
         text = msg.text
         buttons = msg.buttons
         if buttons and not self.capabilities.buttons:
-            if not all(b["title"] == str(i) for i, b in enumerate(buttons, 1)):
-                # numbered choices ("1", "2", "3") are listed in the text already: "1. 1" would say nothing
-                text = f"{text}\n{numbered_list(buttons)}" if text else numbered_list(buttons)
+            listed = numbered_list(buttons)
+            # numbered choices ("1", "2", "3") are listed in the text already ("1. 1" would say nothing), and so
+            # are choices whose numbered list the text ends with (the EU261 choice): never list them twice
+            if not all(b["title"] == str(i) for i, b in enumerate(buttons, 1)) and not text.endswith(listed):
+                text = f"{text}\n{listed}" if text else listed
             buttons = ()
         return Rendered(split_text(text, self.capabilities.max_length, self.measure), buttons)
 

@@ -343,6 +343,15 @@ async def check_booking(ctx: ActionContext) -> str:
     return "ok"
 
 
+@action("check_disruption", outcomes=("disrupted", "not_disrupted"), sets=("current_segments", "disrupted"))
+async def check_disruption(ctx: ActionContext) -> str:
+    """Whether the airline disrupted the booking's trip (and the booking still stands)."""
+    b = await ctx.booking()
+    _remember_booking(ctx, b)
+    open_segments = [s for s in b.segments if s.status not in ("flown", "cancelled")]
+    return "disrupted" if b.disrupted and b.status != "cancelled" and open_segments else "not_disrupted"
+
+
 # ---------------------------------------------------------------- rebook
 
 
@@ -656,3 +665,5 @@ def _step_up_enabled(run: Run) -> bool:
 
 CONDITIONS["settings.step_up_otp"] = _step_up_enabled
 CONDITIONS["disrupted"] = lambda run: bool(run.top_slots().get("disrupted"))
+# the message that started the cancellation asked for the money back (set by the engine from the parse's "refund" flag)
+CONDITIONS["refund_asked"] = lambda run: bool(run.top_slots().get("refund_asked"))

@@ -76,6 +76,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
+# what a passenger who tells of a disrupted trip and gives the booking may be read as: the disruption flow answers
+DISRUPTION_INTENTS = ("provide_info", "flight_status", "complaint")
 INFO_INTENTS = ("greet", "help", "thanks", "crisis_info", "baggage", "refund_status", "complaint", "out_of_scope")
 # intents that never count as a raw answer ("cancel" is six letters, like a booking reference)
 CONTROL_INTENTS = ("rebook", "cancel", "flight_status", "request_human", "stop", "help", "affirm", "deny", "greet",
@@ -690,6 +692,11 @@ class FlowEngine(DialogueEngine):
             intent = "rebook"  # a booking and another day to fly: "boeking X naam Y, kan ik vrijdag vliegen?"
         self._understood(run)
         flow_name = self.flows.by_intent.get(intent)
+        if (intent in DISRUPTION_INTENTS and "disruption" in run.parse.flags and run.entity("booking_reference")
+                and not run.entity("flight_number") and "disruption" in self.flows):
+            # "my flight was cancelled, booking X name Y" (told, asked or complained): look at the booking and
+            # offer what it allows (the EU261 choice after a cancellation by the airline, else the flight's status)
+            flow_name = "disruption"
         queued = state.get("crisis_request")
         if isinstance(queued, dict) and queued.get("change") in self.flows and not (
                 run.turn.crisis is not None and run.turn.crisis.changes_unavailable):
@@ -701,7 +708,7 @@ class FlowEngine(DialogueEngine):
                 return
         if flow_name in ("rebook", "cancel") and self._crisis_queue_change(run, flow_name):
             return
-        if flow_name and not self.flows[flow_name].internal:
+        if flow_name and (not self.flows[flow_name].internal or flow_name == "disruption"):
             await self._start(run, flow_name)
             return
         if intent == "affirm" and self._recent_change(run):
@@ -768,7 +775,10 @@ class FlowEngine(DialogueEngine):
                         run.state["carry"][k] = val
                 self._finished_event(run, frame, "abandoned")
             run.state["stack"] = []
-        run.stack.append(self._new_frame(run, flow_name))
+        # the money back asked for in the message that starts a cancellation: after a cancellation by the airline
+        # the refund is confirmed straight away instead of offering a new flight first (flows/cancel.yml)
+        slots = {"refund_asked": True} if flow_name == "cancel" and "refund" in run.parse.flags else None
+        run.stack.append(self._new_frame(run, flow_name, slots))
         await self._run(run)
 
     def _goto(self, run: Run, frame: dict[str, Any], target: str | None, current: int) -> bool:

@@ -17,7 +17,17 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.nlu.cues import ASK_CUES, ASKS, CONTEXT_CUES, CONTEXTS, FEELING_CUES, FEELINGS, compile_cues
+from bot.nlu.cues import (
+    ASK_CUES,
+    ASKS,
+    CONTEXT_CUES,
+    CONTEXTS,
+    FEELING_CUES,
+    FEELINGS,
+    REFUND_CUES,
+    CuePattern,
+    compile_cues,
+)
 from bot.nlu.lexicon import ANGRY_CJK, ANGRY_WORDS, PROFANITY, PROFANITY_CJK
 
 # the intents whose examples ask for one of the four (every other intent asks for none of them)
@@ -41,6 +51,17 @@ class CueReader:
         self.asks = compile_cues([ASK_CUES], ASKS, extra, prefix="ask_")
         self.feelings = compile_cues([FEELING_CUES], FEELINGS, extra, prefix="feeling_")
         self.contexts = compile_cues([CONTEXT_CUES], CONTEXTS, extra, prefix="context_")
+        self.refund = CuePattern(REFUND_CUES)
+
+    def situation_flags(self, normalized: str) -> list[str]:
+        """Parse flags for the dialogue: "disruption" (the trip was disrupted: "my flight was cancelled") and
+        "refund" (the money back is asked for)."""
+        flags = []
+        if (rx := self.contexts.get("disruption")) is not None and rx.search(normalized):
+            flags.append("disruption")
+        if self.refund.search(normalized):
+            flags.append("refund")
+        return flags
 
     def ask_cues(self, normalized: str) -> list[str]:
         return [a for a, rx in self.asks.items() if rx.search(normalized)]

@@ -77,7 +77,7 @@ class Parse:
     intent: IntentPrediction
     intent_ranking: tuple[IntentPrediction, ...] = ()
     entities: tuple[Entity, ...] = ()
-    flags: tuple[str, ...] = field(default=())  # e.g. "unsupported_language", "angry", "empty", "truncated"
+    flags: tuple[str, ...] = field(default=())  # e.g. "unsupported_language", "angry", "empty", "disruption", "refund"
     # what the message asks for, every ask seen, in the order the bot acts on them (rebook > cancel >
     # flight_status > request_human); the intent is the first of them unless an in-flow answer was expected
     asks: tuple[IntentPrediction, ...] = ()

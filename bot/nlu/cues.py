@@ -355,6 +355,25 @@ _CONTEXT_CUES_UNFOLDED: dict[str, dict[str, list[str]]] = {
     "zh": {"disruption": [r"取消了|被取消|错过(?:了)?(?:转机|中转|航班)|被困|滞留"],
            "plea": [r"帮帮|怎么办|求助|救命"]},
 }
+# Words that ask for the money back (not features of any model: the dialogue reads them as the "refund" flag, so a
+# passenger whose flight the airline cancelled and who asks for a refund is not offered rebooking first)
+_REFUND_CUES_UNFOLDED: dict[str, list[str]] = {
+    "en": [r"\brefund", r"\bmoney back\b", r"\breimburs"],
+    "nl": [r"\bgeld terug\b", r"\bterugbetal", r"\brestitutie"],
+    "fr": [r"\brembours", r"\bmon argent\b"],
+    "de": [r"erstatt", r"\bgeld zurück\b"],
+    "es": [r"\breembols", r"\bdevolución del dinero\b", r"\bmi dinero\b"],
+    "it": [r"\brimbors", r"\bsoldi indietro\b"],
+    "pt": [r"\breembols", r"\bdinheiro de volta\b", r"\bdevolução do dinheiro\b"],
+    "pl": [r"\bzwrot\w*", r"\bzwróc\w* (?:mi |nam )?pieniądz"],
+    "sv": [r"\båterbetal", r"\bpengar(?:na)? tillbaka\b", r"\båterbetalning"],
+    "da": [r"\brefusion", r"\brefunder", r"\bpengene tilbage\b", r"\btilbagebetal"],
+    "ru": [r"\bвозврат\w*", r"\bверн\w* (?:мне |нам )?деньги", r"\bвозмест\w*"],
+    "tr": [r"\biade\w*", r"\bparam\w* geri"],
+    "ja": [r"返金", r"払い戻", r"払戻"],
+    "zh": [r"退款", r"退钱", r"退票"],
+}
+REFUND_CUES: list[str] = [fold(p) for ps in _REFUND_CUES_UNFOLDED.values() for p in ps]
 _FEELING_CUES_UNFOLDED: dict[str, dict[str, list[str]]] = {
     "ru": {"urgency": [r"\b(?:срочно|немедленно|сейчас же|сегодня вечером|как можно скорее)\b"],
            "distress": [r"\b(?:застрял\w*|ребен\w*|дет(?:и|ьми|ей)|коляск\w*|похорон\w*|болен|больна|отчаян\w*)\b"],

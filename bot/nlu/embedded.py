@@ -578,6 +578,7 @@ class EmbeddedBackend(NLUBackend):
         for feeling, flag in (("urgency", "urgent"), ("distress", "distress"), ("sarcasm", "sarcasm")):
             if feeling in feelings:
                 flags.append(flag)
+        flags.extend(self.cues.situation_flags(normalized))
         return Parse(clean, lang, intent, preds, tuple(entities), tuple(flags),
                      asks=tuple(IntentPrediction(a.name, a.confidence) for a in asks), feelings=tuple(feelings))
 

@@ -166,3 +166,51 @@ async def test_yes_to_the_eu261_choice_shows_it_again_without_a_handoff(chat, ai
     r = await c.send("3", "choose_option", option=3)
     assert said(flows, r, "confirm_cancel_eu261", "en")
     assert airline.changes() == 0
+
+
+async def test_a_refund_asked_for_after_a_cancellation_by_the_airline_is_confirmed_without_the_eu261_menu(
+        chat, airline, flows):
+    c = chat("de")
+    await c.w("cancel", "cancel", flags=("disruption", "refund"))
+    r = await c.identify("C4NCLD", "Dupont")
+    assert not said(flows, r, "eu261_offer", "de")
+    assert said(flows, r, "confirm_cancel_eu261", "de") and "180" in text_of(r)
+    assert airline.bookings["C4NCLD"].status == "confirmed"
+    r = await c.w("yes", "affirm")
+    assert said(flows, r, "cancel_done_refund", "de")
+    assert airline.bookings["C4NCLD"].status == "cancelled"
+
+
+async def test_a_refund_asked_for_on_a_flight_that_flies_gets_the_fares_terms(chat, airline, flows):
+    c = chat()
+    await c.w("cancel", "cancel", flags=("refund",))
+    r = await c.identify()
+    assert said(flows, r, "confirm_cancel_refund", "en") and not said(flows, r, "confirm_cancel_eu261", "en")
+
+
+async def test_a_plain_cancel_after_a_cancellation_by_the_airline_still_offers_the_three_choices(chat, flows):
+    c = chat()
+    await c.w("cancel", "cancel", flags=("disruption",))
+    r = await c.identify("C4NCLD", "Dupont")
+    assert said(flows, r, "eu261_offer", "en") and len(r.replies[-1].buttons) == 3
+
+
+async def test_my_flight_was_cancelled_with_the_booking_offers_the_eu261_choice(chat, airline, flows):
+    c = chat("fr")
+    r = await c.send("mon vol a été annulé, réservation C4NCLD nom Dupont", "provide_info",
+                     flags=("disruption",), booking_reference="C4NCLD", last_name="Dupont")
+    assert said(flows, r, "booking_found", "fr") and said(flows, r, "eu261_offer", "fr")
+    assert not said(flows, r, "what_to_do_with_booking", "fr")
+    r = await c.send("3", "choose_option", option=3)
+    assert said(flows, r, "confirm_cancel_eu261", "fr")
+    assert airline.changes() == 0
+
+
+async def test_my_flight_was_cancelled_for_a_flight_that_flies_says_its_status(chat, airline, flows):
+    c = chat()
+    r = await c.send("my flight was cancelled?? X7K2PQ Jansen", "provide_info", flags=("disruption",),
+                     booking_reference="X7K2PQ", last_name="Jansen")
+    assert said(flows, r, "booking_found", "en") and "KL1001" in text_of(r)
+    assert not said(flows, r, "eu261_offer", "en") and not said(flows, r, "what_to_do_with_booking", "en")
+    assert any(said(flows, r, k, "en") for k in ("status_on_time", "status_delayed", "status_departed"))
+    assert c.state["stack"] == [] and airline.changes() == 0

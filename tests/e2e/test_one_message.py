@@ -300,3 +300,32 @@ async def test_the_first_one_after_a_date_picks_the_first_option(bot: Bot):
     ctx = await bot.context("first")
     assert ctx.get("expecting") == "confirmation", texts(replies)
     assert options[0]["flight_numbers"][0] in texts(replies)
+
+
+@pytest.mark.parametrize(("language", "message"), [
+    ("en", "CXEU26 Dubois, my flight was cancelled and I want a refund"),
+    ("de", "Mein Flug wurde annulliert, ich will mein Geld zurück! Buchung CXEU26, Name Dubois"),
+    ("es", "me cancelaron el vuelo, quiero el reembolso, reserva cxeu26 apellido dubois"),
+    ("pl", "mój lot został odwołany, proszę o zwrot pieniędzy, rezerwacja CXEU26 nazwisko Dubois"),
+])
+async def test_a_refund_after_a_cancellation_by_the_airline_is_confirmed_straight_away(bot: Bot, language: str,
+                                                                                       message: str):
+    sender = f"refund-{language}"
+    replies = await bot.say(sender, message)
+    paid = (await bot.runtime.adapter.get_booking("CXEU26")).fare.total_paid
+    assert "CXEU26" in texts(replies) and str(int(paid)) in texts(replies), texts(replies)
+    assert (await bot.context(sender)).get("expecting") == "confirmation", texts(replies)
+    assert len(replies[-1].get("buttons") or []) == 2  # yes / no, not the three EU261 choices
+
+
+@pytest.mark.parametrize(("language", "message"), [
+    ("en", "my flight was cancelled, booking CXEU26 name Dubois"),
+    ("nl", "mijn vlucht is geannuleerd, boeking cxeu26 naam dubois"),
+    ("it", "il mio volo è stato cancellato, prenotazione CXEU26 cognome Dubois"),
+])
+async def test_my_flight_was_cancelled_with_the_booking_gets_the_eu261_choice(bot: Bot, language: str, message: str):
+    sender = f"cancelled-{language}"
+    replies = await bot.say(sender, message)
+    assert "CXEU26" in texts(replies), texts(replies)
+    assert len(replies[-1].get("buttons") or []) == 3, texts(replies)  # rebook soon, rebook later, full refund
+    assert (await bot.context(sender)).get("expecting") == "option", texts(replies)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.channels.console import ConsoleChannel
+from bot.messages import OutboundMessage
 from tests.engine.test_pipeline import make_pipeline
 
 CLI = [sys.executable, "-m", "bot.cli"]
@@ -19,6 +20,17 @@ async def test_console_chat_prints_replies_with_numbered_buttons(engine):
     ch = ConsoleChannel(make_pipeline(engine), sender_id="tester", read=lambda _p: next(lines), write=out.append)
     await ch.run()
     assert out[1:] == ["bot> [en] turn 1: greet\n1. Yes\n2. No"]
+
+
+async def test_choices_listed_in_the_text_are_not_listed_again_where_there_are_no_buttons(engine):
+    out: list[str] = []
+    ch = ConsoleChannel(make_pipeline(engine), sender_id="t", read=lambda _p: "", write=out.append)
+    buttons = ({"title": "A new flight", "payload": "1"}, {"title": "A full refund", "payload": "2"})
+    await ch.send(OutboundMessage(outbox_id=1, channel="console", recipient_id="t",
+                                  text="Reply with the number:\n1. A new flight\n2. A full refund", buttons=buttons))
+    await ch.send(OutboundMessage(outbox_id=2, channel="console", recipient_id="t", text="Shall I?", buttons=buttons))
+    assert out == ["bot> Reply with the number:\n1. A new flight\n2. A full refund",
+                   "bot> Shall I?\n1. A new flight\n2. A full refund"]
 
 
 async def test_console_conversation_persists_between_sessions(engine):

@@ -173,3 +173,22 @@ ANGRY_ASKS = {
 def test_an_angry_ask_wins_over_the_anger_in_every_language(real, lang: str, ask: str, text: str) -> None:
     p = real.parse_sync(text, lang)
     assert p.intent.name == ask, (p.intent, p.asks)
+
+
+@pytest.mark.parametrize(("text", "flags"), [
+    ("my flight was cancelled and I want a refund", ["disruption", "refund"]),
+    ("I just want my money back", ["refund"]),
+    ("mijn vlucht is geannuleerd, ik wil mijn geld terug", ["disruption", "refund"]),
+    ("Flug annulliert, bitte Rückerstattung", ["disruption", "refund"]),
+    ("vol annulé, je veux être remboursé", ["disruption", "refund"]),
+    ("me cancelaron el vuelo, quiero un reembolso", ["disruption", "refund"]),
+    ("proszę o zwrot pieniędzy", ["refund"]),
+    ("Рейс отменили, хочу возврат денег", ["disruption", "refund"]),
+    ("uçuşum iptal edildi, para iadesi istiyorum", ["disruption", "refund"]),
+    ("欠航になりました。返金してください", ["disruption", "refund"]),
+    ("航班取消了，我要退款", ["disruption", "refund"]),
+    ("I want to change my flight to Friday", []),
+    ("is my flight on time?", []),
+])
+def test_a_disrupted_trip_and_a_refund_are_flagged_for_the_dialogue(text: str, flags: list[str]) -> None:
+    assert CueReader().situation_flags(normalize_for_classifier(text)) == flags
