@@ -42,6 +42,7 @@ from bot.nlu.cjk import CJK_CLASS
 from bot.nlu.cues import ASKS
 from bot.nlu.entities import EntityExtractor
 from bot.nlu.lexicon import is_angry
+from bot.nlu.spelling import Speller
 from bot.nlu.text import WORD_RE, fold, normalize_for_classifier, sanitize
 from bot.nlu.training_data import TrainingData, load_training_data, training_files
 
@@ -452,6 +453,7 @@ class EmbeddedBackend(NLUBackend):
         self.train_in_subprocess = train_in_subprocess
         self._lock = threading.Lock()
         self.cues = CueReader()
+        self.speller = Speller()
         self.ask_margins = dict(ASK_MARGINS)
 
     # -- lifecycle ---------------------------------------------------------------------------------------------------
@@ -490,6 +492,7 @@ class EmbeddedBackend(NLUBackend):
             self.extractor = EntityExtractor(default_carrier=self.settings.airline_code, synonyms=synonyms,
                                              known_words=model.vocabulary - names_only(datas))
             self.cues = CueReader(list(model.cue_patterns))
+            self.speller = Speller()
             self.model = model
             self.train_seconds = time.perf_counter() - t0
             # warm up: first calls pay for lazy imports and regex compilation
@@ -556,6 +559,7 @@ class EmbeddedBackend(NLUBackend):
             log.exception("entity extraction failed")
             entities = []
         normalized = normalize_for_classifier(BOOKING_ARTEFACT.sub("booking", clean[:MAX_CLASSIFIER_CHARS]))
+        normalized = self.speller.correct(normalized, lang)  # "chnage my flgiht" reads as "change my flight"
         ranking = self.model.predict(normalized, lang)
         asks: list[Any] = []
         if self.model.ask_model is not None:

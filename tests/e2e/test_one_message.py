@@ -329,3 +329,14 @@ async def test_my_flight_was_cancelled_with_the_booking_gets_the_eu261_choice(bo
     assert "CXEU26" in texts(replies), texts(replies)
     assert len(replies[-1].get("buttons") or []) == 3, texts(replies)  # rebook soon, rebook later, full refund
     assert (await bot.context(sender)).get("expecting") == "option", texts(replies)
+
+
+@pytest.mark.parametrize(("message", "expecting"), [
+    ("chnage my flgiht pls", "booking_reference"),
+    ("I want to cancle my fligth", "booking_reference"),
+    ("ik wil mijn vlcht omboken", "booking_reference"),
+])
+async def test_typos_in_the_ask_still_start_it(bot: Bot, message: str, expecting: str):
+    sender = f"typo-{message}"
+    replies = await bot.say(sender, message)
+    assert (await bot.context(sender)).get("expecting") == expecting, texts(replies)
