@@ -138,7 +138,7 @@ _PROCESSED = (
     .values(parse=bindparam("b_parse", type_=MSG.c.parse.type), status=bindparam("b_status"),
             processed_at=bindparam("b_now", type_=MSG.c.processed_at.type))
 )
-_OUTBOX_INSERT = insert(OUTBOX).returning(OUTBOX.c.id)
+_OUTBOX_INSERT = insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True)
 _TAKE_UNDELIVERED = (
     update(OUTBOX)
     .where(OUTBOX.c.channel == bindparam("b_channel"), OUTBOX.c.recipient_id == bindparam("b_recipient"),
@@ -172,9 +172,17 @@ class Store:
         self.engine = engine
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """One database transaction on a Core connection (the hot path needs no ORM unit of work)."""
+    async def transaction(self, *, single_statement: bool = False) -> AsyncIterator[AsyncConnection]:
+        """One database transaction on a Core connection (the hot path needs no ORM unit of work).
+
+        ``single_statement``: the block runs one statement, which is atomic by itself: on a server database it runs in
+        autocommit, without the two round trips of BEGIN and COMMIT (SQLite has no round trips to save).
+        """
         try:
+            if single_statement and self.engine.dialect.name != "sqlite":
+                async with self.engine.connect() as conn:
+                    yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+                return
             async with self.engine.begin() as conn:
                 yield conn
         except (OperationalError, DBAPIError) as exc:
@@ -480,22 +488,20 @@ class Store:
         outbound: Sequence[NewOutbound],
         now: dt.datetime,
     ) -> list[OutboxRow]:
-        rows: list[OutboxRow] = []
-        for o in outbound:
-            status = "sent" if o.delivered else "pending"
-            oid = (
-                await s.execute(
-                    _OUTBOX_INSERT,
-                    {"reply_to_id": reply_to, "conversation_id": conversation_id, "visible": o.visible,
-                     "author": o.author, "channel": o.channel, "recipient_id": o.recipient_id, "payload": o.payload,
-                     "status": status, "attempts": 1 if o.delivered else 0, "next_attempt_at": now,
-                     "created_at": now, "sent_at": now if o.delivered else None, "claimed_by": None,
-                     "claimed_until": None, "last_error": None, "platform_message_id": None, "parts_sent": 0},
-                )
-            ).scalar_one()
-            rows.append(OutboxRow(oid, reply_to, conversation_id, o.channel, o.recipient_id, o.payload, status,
-                                  0))
-        return rows
+        if not outbound:
+            return []
+        params = [
+            {"reply_to_id": reply_to, "conversation_id": conversation_id, "visible": o.visible,
+             "author": o.author, "channel": o.channel, "recipient_id": o.recipient_id, "payload": o.payload,
+             "status": "sent" if o.delivered else "pending", "attempts": 1 if o.delivered else 0,
+             "next_attempt_at": now, "created_at": now, "sent_at": now if o.delivered else None, "claimed_by": None,
+             "claimed_until": None, "last_error": None, "platform_message_id": None, "parts_sent": 0}
+            for o in outbound
+        ]
+        # all the turn's replies in one statement (one round trip), their ids in the order given
+        ids = (await s.execute(_OUTBOX_INSERT, params if len(params) > 1 else params[0])).scalars().all()
+        return [OutboxRow(oid, reply_to, conversation_id, o.channel, o.recipient_id, o.payload, p["status"], 0)
+                for oid, o, p in zip(ids, outbound, params, strict=True)]
 
     async def add_outbound(
         self, conversation_id: str | None, outbound: Sequence[NewOutbound], audit: Sequence[dict[str, Any]] = (),
@@ -551,7 +557,7 @@ class Store:
         """For channels whose replies travel in a response: mark delivered the visible replies to this recipient up
         to ``up_to_id`` still waiting (this request's, and earlier ones no response carried, e.g. answered by
         recovery while the passenger's request had gone) and return them, oldest first. One statement."""
-        async with self.transaction() as s:
+        async with self.transaction(single_statement=True) as s:
             taken = (
                 await s.execute(
                     _TAKE_UNDELIVERED,
