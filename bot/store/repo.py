@@ -490,7 +490,7 @@ class Store:
     ) -> list[OutboxRow]:
         if not outbound:
             return []
-        params = [
+        params: list[dict[str, Any]] = [
             {"reply_to_id": reply_to, "conversation_id": conversation_id, "visible": o.visible,
              "author": o.author, "channel": o.channel, "recipient_id": o.recipient_id, "payload": o.payload,
              "status": "sent" if o.delivered else "pending", "attempts": 1 if o.delivered else 0,
@@ -500,8 +500,9 @@ class Store:
         ]
         # all the turn's replies in one statement (one round trip), their ids in the order given
         ids = (await s.execute(_OUTBOX_INSERT, params if len(params) > 1 else params[0])).scalars().all()
-        return [OutboxRow(oid, reply_to, conversation_id, o.channel, o.recipient_id, o.payload, p["status"], 0)
-                for oid, o, p in zip(ids, outbound, params, strict=True)]
+        return [OutboxRow(oid, reply_to, conversation_id, o.channel, o.recipient_id, o.payload,
+                          "sent" if o.delivered else "pending", 0)
+                for oid, o in zip(ids, outbound, strict=True)]
 
     async def add_outbound(
         self, conversation_id: str | None, outbound: Sequence[NewOutbound], audit: Sequence[dict[str, Any]] = (),
