@@ -134,6 +134,13 @@ NO_WORDS = frozenset(
     "net hayir".split()
 )
 _WORDS_ONLY = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+# a doubt in a yes ("yes but wait", "oui mais attendez", "ja, aber moment"): no clear yes to a change
+DOUBT_WORDS = frozenset(
+    "but wait hold hang hmm hmmm actually mais attendez attends aber moment warte warten maar wacht effe pero espera "
+    "espere momento aspetta aspetti pero mas ale czekaj chwila men vanta vent но подождите подожди постойте ama bekle "
+    "dur".split()
+)
+DOUBT_CJK = ("でも", "待って", "ちょっと", "但是", "等等", "等一下", "不过", "可是")
 
 _CALLED = object()  # _run_frame pushed a frame (call or switch): run the new top frame
 
@@ -1157,6 +1164,11 @@ class FlowEngine(DialogueEngine):
                     self._goto(run, frame, target, run.index_of(frame))
                     await self._run(run)
                     return
+        elif isinstance(step, ConfirmStep) and self._confirm_answer(run) == "affirm" and self._doubtful(run):
+            # "yes but wait, is there a fee?": no clear yes, so nothing is done; the question (with its terms) again
+            self._understood(run)
+            run.ask(frame, prefix="not_changed_yet")
+            return
         elif isinstance(step, ConfirmStep) and (answer := self._confirm_answer(run)) is not None:
             self._understood(run)
             frame["awaiting"] = False
@@ -1216,6 +1228,14 @@ class FlowEngine(DialogueEngine):
                 run.ask(frame)
         else:
             run.ask(frame, prefix="not_understood")
+
+    @staticmethod
+    def _doubtful(run: Run) -> bool:
+        """A question or a doubt in the message: "yes but wait", "ok?", "ja, aber moment"."""
+        text = run.parse.text[:500]
+        if "?" in text or "？" in text or any(w in text for w in DOUBT_CJK):
+            return True
+        return any(_norm(w) in DOUBT_WORDS for w in _WORDS_ONLY.findall(text))
 
     def _confirm_answer(self, run: Run) -> str | None:
         """"affirm", "deny" or None: the NLU's reading, or a short answer with a yes or a no in it ("si grazie",

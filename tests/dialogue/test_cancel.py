@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.dialogue.conftest import LANGUAGES, expecting, said, text_of
+from tests.dialogue.conftest import LANGUAGES, WORDS, expecting, said, text_of
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -214,3 +214,24 @@ async def test_my_flight_was_cancelled_for_a_flight_that_flies_says_its_status(c
     assert not said(flows, r, "eu261_offer", "en") and not said(flows, r, "what_to_do_with_booking", "en")
     assert any(said(flows, r, k, "en") for k in ("status_on_time", "status_delayed", "status_departed"))
     assert c.state["stack"] == [] and airline.changes() == 0
+
+
+@pytest.mark.parametrize(("language", "doubtful_yes"), [
+    ("en", "yes but wait, is there a fee?"),
+    ("en", "yes but wait"),
+    ("fr", "oui mais attendez, il y a des frais ?"),
+    ("de", "ja, aber moment, behalte ich meinen Sitzplatz?"),
+    ("nl", "ja maar wacht, blijft mijn stoel hetzelfde?"),
+    ("es", "sí, pero espera"),
+    ("ja", "はい、でもちょっと待って"),
+])
+async def test_a_yes_with_a_doubt_changes_nothing_and_asks_again(chat, airline, flows, language, doubtful_yes):
+    c = chat(language)
+    await c.send("cancel my booking", "cancel")
+    await c.identify()
+    r = await c.send(doubtful_yes, "affirm", confidence=0.99)
+    assert airline.bookings["X7K2PQ"].status == "confirmed" and airline.changes() == 0
+    assert said(flows, r, "not_changed_yet", language) and said(flows, r, "confirm_cancel_refund", language)
+    assert expecting(r) == "confirmation"
+    r = await c.send("はい" if language == "ja" else WORDS[language]["yes"], "affirm")
+    assert airline.bookings["X7K2PQ"].status == "cancelled"
