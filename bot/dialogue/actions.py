@@ -667,3 +667,5 @@ CONDITIONS["settings.step_up_otp"] = _step_up_enabled
 CONDITIONS["disrupted"] = lambda run: bool(run.top_slots().get("disrupted"))
 # the message that started the cancellation asked for the money back (set by the engine from the parse's "refund" flag)
 CONDITIONS["refund_asked"] = lambda run: bool(run.top_slots().get("refund_asked"))
+# the booking given without an ask came with a question about the flight or news of a disruption (set by the engine)
+CONDITIONS["status_asked"] = lambda run: bool(run.top_slots().get("status_asked"))

@@ -76,8 +76,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
-# what a passenger who tells of a disrupted trip and gives the booking may be read as: the disruption flow answers
-DISRUPTION_INTENTS = ("provide_info", "flight_status", "complaint")
+# a booking given with one of these (or no) intents is looked at first (flows/booking_given.yml)
+BOOKING_GIVEN_INTENTS = ("provide_info", "flight_status", "complaint", "nlu_fallback")
 INFO_INTENTS = ("greet", "help", "thanks", "crisis_info", "baggage", "refund_status", "complaint", "out_of_scope")
 # intents that never count as a raw answer ("cancel" is six letters, like a booking reference)
 CONTROL_INTENTS = ("rebook", "cancel", "flight_status", "request_human", "stop", "help", "affirm", "deny", "greet",
@@ -694,16 +694,20 @@ class FlowEngine(DialogueEngine):
             if not self._misunderstood(run):
                 run.say("clarify", buttons=self._main_choices(run))
             return
-        if (intent == "provide_info" and run.entity("booking_reference") and run.wished_date(strict=True)
+        booking_known = bool(run.entity("booking_reference") or (state.get("carry") or {}).get("booking_reference")
+                             or is_verified(state, run.turn.now))
+        if (intent == "provide_info" and booking_known and run.wished_date(strict=True)
                 and "rebook" in self.flows.by_intent):
-            intent = "rebook"  # a booking and another day to fly: "boeking X naam Y, kan ik vrijdag vliegen?"
+            # a booking and another day to fly: "boeking X naam Y, kan ik vrijdag vliegen?", or just "the 15th
+            # then" once the booking is known
+            intent = "rebook"
         self._understood(run)
         flow_name = self.flows.by_intent.get(intent)
-        if (intent in DISRUPTION_INTENTS and "disruption" in run.parse.flags and run.entity("booking_reference")
-                and not run.entity("flight_number") and "disruption" in self.flows):
-            # "my flight was cancelled, booking X name Y" (told, asked or complained): look at the booking and
-            # offer what it allows (the EU261 choice after a cancellation by the airline, else the flight's status)
-            flow_name = "disruption"
+        if (intent in BOOKING_GIVEN_INTENTS and run.entity("booking_reference") and not run.entity("flight_number")
+                and "booking_given" in self.flows):
+            # a booking given without an ask the bot can serve ("X7K2PQ Jansen", "what happened to my flight? ...",
+            # "my flight was cancelled, booking X name Y"): look at the booking, then offer what it allows
+            flow_name = "booking_given"
         queued = state.get("crisis_request")
         if isinstance(queued, dict) and queued.get("change") in self.flows and not (
                 run.turn.crisis is not None and run.turn.crisis.changes_unavailable):
@@ -715,7 +719,7 @@ class FlowEngine(DialogueEngine):
                 return
         if flow_name in ("rebook", "cancel") and self._crisis_queue_change(run, flow_name):
             return
-        if flow_name and (not self.flows[flow_name].internal or flow_name == "disruption"):
+        if flow_name and (not self.flows[flow_name].internal or flow_name == "booking_given"):
             await self._start(run, flow_name)
             return
         if intent == "affirm" and self._recent_change(run):
@@ -785,6 +789,10 @@ class FlowEngine(DialogueEngine):
         # the money back asked for in the message that starts a cancellation: after a cancellation by the airline
         # the refund is confirmed straight away instead of offering a new flight first (flows/cancel.yml)
         slots = {"refund_asked": True} if flow_name == "cancel" and "refund" in run.parse.flags else None
+        if flow_name == "booking_given":
+            # asked about the flight, or told of a disruption: the flight's status rather than the choices
+            slots = {"status_asked": run.intent == "flight_status" or "disruption" in run.parse.flags
+                     or "?" in run.parse.text or "？" in run.parse.text}
         run.stack.append(self._new_frame(run, flow_name, slots))
         await self._run(run)
 

@@ -423,10 +423,14 @@ def _check(
                     resp(step.say, "say")
                     target_flow = flows.get(step.switch)
                     if target_flow is not None:
+                        # a value passed in is collected by the flow, or read by one of its conditions
                         collected = {s.collect for s in target_flow[1].steps if isinstance(s, CollectStep)}
+                        read = {m.group(2) for s in target_flow[1].steps if isinstance(s, BranchStep)
+                                for c in s.branch if c.if_ is not None and (m := _COND.match(c.if_.strip()))}
                         for key in step.with_:
-                            if key not in collected:
-                                err((*here, "with"), f"steps.{i}.with", f"flow {step.switch!r} collects no {key!r}")
+                            if key not in collected | read:
+                                err((*here, "with"), f"steps.{i}.with",
+                                    f"flow {step.switch!r} neither collects nor reads {key!r}")
             elif isinstance(step, HandoffStep):
                 resp(step.say, "say")
             elif isinstance(step, EndStep):

@@ -218,11 +218,13 @@ async def test_payment_beyond_policy_hands_off(chat, airline, monkeypatch):
     assert airline.changes() == 0
 
 
-async def test_disrupted_booking_rebooks_free(chat, airline):
+async def test_disrupted_booking_rebooks_free(chat, airline, flows):
     c = chat()
     await c.w("rebook", "rebook")
-    await c.identify("C4NCLD", "Dupont")
-    r = await c.send("asap")
+    r = await c.identify("C4NCLD", "Dupont")
+    # the airline cancelled the flight and no day was named: the EU261 choice first, whatever was asked
+    assert said(flows, r, "eu261_offer", "en") and len(r.replies[-1].buttons) == 3
+    r = await c.send("1", "choose_option", option=1)
     assert "KL1233" in text_of(r)
     r = await c.send("1", "choose_option", option=1)
     assert "no charge" in text_of(r)
@@ -306,3 +308,18 @@ async def test_yes_to_a_single_option_takes_it_and_to_several_asks_which(chat, a
     c.state["stack"][-1]["slots"]["options"] = offered[:1]
     r = await c.send("yes", "affirm")
     assert expecting(r) == "confirmation" and said(flows, r, "confirm_rebook", "en")
+
+
+async def test_disrupted_booking_with_a_day_named_goes_straight_to_the_options(chat, flows):
+    c = chat()
+    await c.send("my flight was cancelled, can you rebook me for tomorrow?", "rebook", date="2026-11-25")
+    r = await c.identify("C4NCLD", "Dupont")
+    assert not said(flows, r, "eu261_offer", "en") and expecting(r) == "option"
+
+
+async def test_the_later_choice_of_eu261_asks_the_day_once(chat, flows):
+    c = chat()
+    await c.w("rebook", "rebook")
+    await c.identify("C4NCLD", "Dupont")
+    r = await c.send("2", "choose_option", option=2)
+    assert said(flows, r, "ask_travel_date", "en") and not said(flows, r, "eu261_offer", "en")

@@ -285,7 +285,7 @@ async def test_greet_help_thanks_fallback(chat, flows, language):
 async def test_reference_and_name_before_the_wish(chat, flows):
     c = chat()
     r = await c.send("ABC123 here, name Jansen", booking_reference="X7K2PQ", last_name="Jansen")
-    assert said(flows, r, "what_to_do_with_booking", "en")
+    assert said(flows, r, "booking_found", "en") and said(flows, r, "what_to_do_found", "en")
     r = await c.w("rebook", "rebook")
     assert said(flows, r, "ask_travel_date", "en")
 
@@ -300,9 +300,11 @@ async def test_unsure_intent_but_useful_data(chat, flows):
     assert said(flows, r, "status_on_time", "en") and r.handoff is None
     c2 = chat()
     r = await c2.send("X7K2PQ", "nlu_fallback", confidence=0.2, booking_reference="X7K2PQ")
-    assert said(flows, r, "what_to_do_with_booking", "en")
+    assert said(flows, r, "ask_last_name", "en")  # the booking is looked up: its name is asked for
     r = await c2.w("cancel", "cancel")
     assert said(flows, r, "ask_last_name", "en")  # the reference given before is used
+    r = await c2.send("Jansen", last_name="Jansen")
+    assert said(flows, r, "confirm_cancel_refund", "en")
 
 
 async def test_status_question_with_a_date_is_not_taken_as_the_travel_date(chat, flows):

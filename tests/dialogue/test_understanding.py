@@ -95,9 +95,9 @@ async def test_a_closing_word_with_booking_data_does_not_end_the_conversation(ch
     c = chat("pt")
     r = await c.send("reserva X7K2PQ apelido Jansen, obrigada", "thanks", booking_reference="X7K2PQ",
                      last_name="Jansen")
-    assert said(flows, r, "what_to_do_with_booking", "pt")
+    assert said(flows, r, "booking_found", "pt") and said(flows, r, "what_to_do_found", "pt")
     r = await c.w("rebook", "rebook")
-    assert said(flows, r, "booking_found", "pt") and expecting(r) == "date"
+    assert expecting(r) == "date"
 
 
 OPTS = [

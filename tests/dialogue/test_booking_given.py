@@ -1,0 +1,34 @@
+"""A booking given without an ask the bot can serve is looked at first (flows/booking_given.yml)."""
+
+from __future__ import annotations
+
+from tests.dialogue.conftest import expecting, said, text_of
+
+
+async def test_a_booking_alone_is_looked_up_and_the_bot_asks_what_to_do(chat, airline, flows):
+    c = chat("nl")
+    r = await c.send("X7K2PQ Jansen", booking_reference="X7K2PQ", last_name="Jansen")
+    assert said(flows, r, "booking_found", "nl") and said(flows, r, "what_to_do_found", "nl")
+    assert not said(flows, r, "what_to_do_with_booking", "nl")  # no "thank you" twice
+    assert airline.changes() == 0
+
+
+async def test_a_wrong_booking_is_said_at_once_not_after_the_next_ask(chat, flows):
+    c = chat()
+    r = await c.send("X7K2QP Jansen", booking_reference="X7K2QP", last_name="Jansen")
+    assert said(flows, r, "booking_not_found", "en") and not said(flows, r, "what_to_do_found", "en")
+    assert expecting(r) == "last_name"
+
+
+async def test_what_happened_to_my_flight_with_the_booking_says_its_status(chat, flows):
+    c = chat()
+    r = await c.send("what happened to my flight? X7K2PQ Jansen", booking_reference="X7K2PQ", last_name="Jansen")
+    assert "KL1001" in text_of(r)
+    assert any(said(flows, r, k, "en") for k in ("status_on_time", "status_delayed", "status_departed"))
+
+
+async def test_a_day_once_the_booking_is_known_is_a_rebooking(chat, flows):
+    c = chat()
+    await c.send("X7K2PQ Jansen", booking_reference="X7K2PQ", last_name="Jansen")
+    r = await c.send("I'd rather go on the 26th", date="2026-11-26")
+    assert expecting(r) == "option" and not said(flows, r, "what_to_do_found", "en")
