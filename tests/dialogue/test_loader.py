@@ -74,7 +74,7 @@ def test_a_good_minimal_flow_loads(tmp_path):
          "unknown slot"),
         (("  - say: bye", "  - branch: [{if: settings.colour, goto: ask}, {else: end}]"), 8, "steps.1.branch.0.if",
          "unknown setting"),
-        (("  - say: bye", "  - switch: demo\n    with: {colour: blue}"), 9, "steps.1.with", "neither collects nor reads"),
+        (("  - say: bye", "  - switch: demo\n    with: {colour: blue}"), 9, "steps.1.with", "nor reads"),
     ],
 )
 def test_errors_name_file_line_and_field(tmp_path, change, line, field, words):
