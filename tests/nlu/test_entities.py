@@ -183,6 +183,14 @@ def test_a_number_in_a_sentence_is_no_option(x: EntityExtractor) -> None:
     ("sv", "jag heter Svensson", "Svensson"),
     ("da", "jeg hedder Hansen", "Hansen"),
     ("en", "ABC123 Jansen", "Jansen"),
+    # a lower-case name right after the reference, at the end of the message
+    ("en", "i need to change my flight x7k2pq jansen", "jansen"),
+    ("de", "E7V4GT schröder", "schröder"),
+    ("nl", "XMXPCR, de vries", "de vries"),
+    ("en", "XMXPCR, de vries, thanks", "de vries"),
+    # "'t" and "t" are name particles
+    ("nl", "P4E2T5 van 't Hof", "van 't Hof"),
+    ("nl", "P4E2T5 van t Hof", "van t Hof"),
 ])
 def test_last_names(x: EntityExtractor, lang: str, text: str, expected: str) -> None:
     assert values(x, text, lang, kind="last_name") == [("last_name", expected)]
@@ -190,6 +198,9 @@ def test_last_names(x: EntityExtractor, lang: str, text: str, expected: str) -> 
 
 def test_last_name_when_asked_and_not_otherwise(x: EntityExtractor) -> None:
     assert values(x, "van der Berg", ctx={"expecting": "last_name"}) == [("last_name", "van der Berg")]
+    assert values(x, "van 't Hof", "nl", ctx={"expecting": "last_name"}) == [("last_name", "van 't Hof")]
+    assert values(x, "x7k2pq cancel", kind="last_name") == []  # an ordinary word after the code is no name
+    assert values(x, "x7k2pq tomorrow", kind="last_name") == []
     assert values(x, "Jansen") == []
     assert values(x, "thanks", ctx={"expecting": "last_name"}) == []
 

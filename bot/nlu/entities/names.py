@@ -43,9 +43,10 @@ BARE_CUES = (r"name|naam|nom|nome|nombre|namn|navn|nachname|nazwisko|achternaam|
              r"efternamn|efternavn|familienaam|"
              r"sobrenome|sobrenomes|apelido")
 _SEP = r"(?!\w)\s*(?:[:=\-]|(?:is|es|est|ist|e|er|ar|to|jest)(?!\w))?\s*"
-_NAME_TOKEN = r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]*"
+_NAME_TOKEN = r"(?:['’](?=[tTsS]\b))?[A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]*"  # "'t" as in "van 't Hof"
 _PARTICLES = {"de", "van", "der", "den", "von", "di", "da", "dos", "das", "do", "del", "della", "la", "le", "mac",
-              "mc", "ter", "ten", "te", "zu", "du", "st", "st.", "o'", "el", "al", "ben", "bin", "abu", "ibn"}
+              "mc", "ter", "ten", "te", "zu", "du", "st", "st.", "o'", "el", "al", "ben", "bin", "abu", "ibn",
+              "t", "'t", "’t", "het"}  # "van 't Hof", "van t Hof", "van het Hof"
 _CUE_RE = re.compile(r"(?<![\w])(?P<kind>" + SURNAME_CUES + r")" + _SEP + r"(?=\S)|(?<![\w])(?P<full>"
                      + FULL_CUES + r")" + _SEP + r"(?=\S)")
 _SIGNOFF_RE = re.compile(r"(?<![\w])(?:" + SIGNOFF_CUES + r")\s*[,.:\-]?\s*(?=\S)")
@@ -204,11 +205,13 @@ def find_last_names(text: str, language: str = "en", context: dict[str, Any] | N
     def noun(word: str) -> bool:  # German capitalises nouns: a known word is no name there
         return language == "de" and fold(word) in known
 
-    # right after a booking reference: "x7k2pq de Vries", "booking a9qrzd Nowak cancel please"
+    # right after a booking reference: "x7k2pq de Vries", "booking a9qrzd Nowak cancel please"; in lower case only
+    # at the end of the message ("... x7k2pq jansen", "XMXPCR, de vries, thanks")
     for _a, b in refs:
         start = b + (len(text[b:]) - len(text[b:].lstrip(" ,")))
         span = _take_name(text, start, full=False) if start < len(text) else None
-        if span and span[0] == start and text[span[0]:span[1]].split()[-1][:1].isupper():
+        if span and span[0] == start and (text[span[0]:span[1]].split()[-1][:1].isupper() or all(
+                fold(w) in STOP for w in re.findall(r"\w+", text[span[1]:]))):
             value = " ".join(text[span[0]:span[1]].split())
             if fold(value) not in STOP and not noun(value) and not any(
                 fold(w) in STOP and fold(w) not in _PARTICLES for w in value.split()
