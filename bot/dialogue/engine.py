@@ -133,6 +133,8 @@ NO_WORDS = frozenset(
     "no nope nah not don't dont cancel stop nee neen niet niks liever non pas nein nicht nee nao não nie nej ikke inte "
     "net hayir".split()
 )
+NO_PROBLEM_WORDS = frozenset("problem problems worries worry probleem probleme problema problemas problemu "
+                             "prob probs biggie".split())
 _WORDS_ONLY = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 # a doubt in a yes ("yes but wait", "oui mais attendez", "ja, aber moment"): no clear yes to a change
 DOUBT_WORDS = frozenset(
@@ -661,6 +663,7 @@ class FlowEngine(DialogueEngine):
 
     def _stop(self, run: Run) -> None:
         self._understood(run)
+        run.state.pop("suspended", None)
         if run.stack:
             for frame in reversed(run.stack):
                 self._finished_event(run, frame, "stopped")
@@ -779,7 +782,15 @@ class FlowEngine(DialogueEngine):
         )
 
     async def _start(self, run: Run, flow_name: str, *, replace: bool = False) -> None:
+        if not replace:
+            run.state.pop("suspended", None)
         if replace:
+            top = run.stack[-1] if run.stack else None
+            # a change of mind while a question was open ("actually, just cancel it" at the flight options): kept
+            # aside, so that a "no" to the new flow's confirmation brings the passenger back to that question
+            run.state["suspended"] = ([dict(f) for f in run.stack]
+                                      if top is not None and top.get("awaiting") and top["flow"] != flow_name
+                                      else None)
             for frame in run.stack:
                 for k, val in frame["slots"].items():
                     if k in ("booking_reference", "last_name", "flight_number"):
@@ -833,6 +844,12 @@ class FlowEngine(DialogueEngine):
                 if not run.stack:
                     self._understood(run)
                     run.state["carry"] = {}
+                    suspended = run.state.pop("suspended", None)
+                    if outcome == "declined" and suspended:
+                        # "no" to the flow the passenger switched to: back to the question they left
+                        run.state["stack"] = suspended
+                        run.result.events.append({"action": "flow_resumed", "flow": suspended[-1]["flow"]})
+                        run.ask(suspended[-1], prefix="back_to_flow")
                     return
                 parent = run.stack[-1]
                 if parent.get("calling"):
@@ -1251,6 +1268,11 @@ class FlowEngine(DialogueEngine):
         if run.confident and run.intent in ("affirm", "deny"):
             return run.intent
         words = [_norm(w) for w in _WORDS_ONLY.findall(run.parse.text[:200])]
+        # "no problem", "kein Problem", "no worries": no no
+        words = [w for i, w in enumerate(words) if not (w in NO_PROBLEM_WORDS or (
+            w in NO_WORDS and any(x in NO_PROBLEM_WORDS for x in words[i + 1:i + 3])))]
+        if words and words[0] in NO_WORDS and words[0] not in ("cancel", "not", "pas"):
+            return "deny"  # "no, go back to the flights", "nee, toch niet annuleren"
         if not words or len(words) > 5:
             return None
         yes = any(w in YES_WORDS for w in words) or "👍" in run.parse.text

@@ -66,6 +66,9 @@ ASK_CUES: dict[str, dict[str, list[str]]] = {
             r"\b(?:my|our) money back\b",
             r"\bhow (?:do|can) (?:i|we) (?:get|request|claim) (?:a |my )?refund\b",
             r"\bnot a (?:voucher|credit)\b",
+            # "actually, just cancel it" (not "they cancel it", "you cancelled it")
+            r"(?<!\byou )(?<!\bu )(?<!\bthey )(?<!\bwe )(?<!\bto )\b(?:just|then|actually|please|pls|so|ok|okay) "
+            r"cancel (?:it|everything|the whole thing|all)\b",
         ],
         "flight_status": [
             r"\b(?:is|was|will|has|are) (?:" + _P + r" )?(?:flight|xflight|plane|aircraft|it|flights)\s?(?:\w+ )?"

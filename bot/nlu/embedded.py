@@ -569,6 +569,10 @@ class EmbeddedBackend(NLUBackend):
                           for a, sc in zip(self.model.ask_model.classes, ask_scores, strict=True)]
             asks = asks_from_scores(self.model.ask_model.classes, ask_scores, self.ask_margins)
         ranking = combine(self._adjust(clean, ranking, entities, ctx), asks, ctx)
+        if (ranking[0][0] == "affirm" and ctx.get("expecting") != "confirmation"
+                and "cancel" in self.cues.ask_cues(normalized)):
+            # "ok, just cancel it" with no yes/no question open: not agreement, the cancellation is the ask
+            ranking = [("cancel", max(ranking[0][1], 0.9)), *((n, c * 0.1) for n, c in ranking if n != "cancel")]
         top_name, top_conf = ranking[0]
         preds = tuple(IntentPrediction(n, c) for n, c in ranking[:RANKING_SIZE])
         if top_conf < self.threshold or (top_name in ACTIONABLE_INTENTS and top_conf < self.action_threshold):

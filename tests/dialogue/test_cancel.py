@@ -235,3 +235,38 @@ async def test_a_yes_with_a_doubt_changes_nothing_and_asks_again(chat, airline, 
     assert expecting(r) == "confirmation"
     r = await c.send("はい" if language == "ja" else WORDS[language]["yes"], "affirm")
     assert airline.bookings["X7K2PQ"].status == "cancelled"
+
+
+async def test_no_to_the_cancellation_chosen_instead_of_a_flight_goes_back_to_the_flights(chat, airline, flows):
+    c = chat("es")
+    await c.w("rebook", "rebook")
+    await c.identify()
+    r = await c.send("el viernes", date="2026-11-27")
+    assert expecting(r) == "option"
+    options = c.state["stack"][-1]["slots"]["options"]
+    r = await c.send("espera, mejor cancela la reserva y devuélveme el dinero", "cancel", flags=("refund",))
+    assert said(flows, r, "confirm_cancel_refund", "es")
+    r = await c.send("no no, cambié de idea", "deny")
+    assert said(flows, r, "cancel_kept", "es") and said(flows, r, "back_to_flow", "es")
+    assert expecting(r) == "option" and c.state["stack"][-1]["slots"]["options"] == options
+    r = await c.send("1", "choose_option", option=1)
+    assert expecting(r) == "confirmation" and airline.changes() == 0
+
+
+async def test_a_no_with_words_after_it_at_a_confirmation_is_a_no(chat, airline, flows):
+    c = chat()
+    await c.w("rebook", "rebook")
+    await c.identify()
+    await c.send("friday", date="2026-11-27")
+    await c.send("just cancel it", "cancel")
+    r = await c.send("no, go back to the flights", "nlu_fallback", confidence=0.4)
+    assert said(flows, r, "cancel_kept", "en") and expecting(r) == "option"
+    assert airline.bookings["X7K2PQ"].status == "confirmed"
+
+
+async def test_no_problem_at_a_confirmation_is_no_no(chat, airline, flows):
+    c = chat()
+    await c.w("cancel", "cancel")
+    await c.identify()
+    r = await c.send("no problem, go ahead", "nlu_fallback", confidence=0.4)
+    assert not said(flows, r, "cancel_kept", "en") and airline.bookings["X7K2PQ"].status == "confirmed"
