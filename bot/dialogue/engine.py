@@ -76,6 +76,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
+# intents whose request comes before a question about care or compensation in the same message
+CARE_NOT_FOR = frozenset({"rebook", "cancel", "flight_status", "request_human", "baggage", "choose_option", "affirm",
+                          "deny", "stop"})
 # a booking given with one of these (or no) intents is looked at first (flows/booking_given.yml)
 BOOKING_GIVEN_INTENTS = ("provide_info", "flight_status", "complaint", "nlu_fallback")
 INFO_INTENTS = ("greet", "help", "thanks", "crisis_info", "baggage", "refund_status", "complaint", "out_of_scope")
@@ -683,6 +686,8 @@ class FlowEngine(DialogueEngine):
             # the main choices (a colleague who speaks the language is flagged by the pipeline)
             run.say("unsupported_language", buttons=self._main_choices(run))
             return
+        if self._care_answer(run):
+            return
         data = run.entity("flight_number") or run.entity("booking_reference") or run.entity("last_name")
         if run.confident and intent in ("thanks", "greet") and data:
             # "... reserva 3x89e8 apelido Schneider, obrigada": the closing word never swallows the request
@@ -745,6 +750,17 @@ class FlowEngine(DialogueEngine):
                 run.say("stopped_idle")
                 return
         run.say("intent_help", buttons=self._main_choices(run))
+
+    def _care_answer(self, run: Run) -> bool:
+        """A question about care while waiting (meals, a hotel) or compensation, with no change asked for: what EU261
+        gives, rather than the generic text of the intent it was read as."""
+        keys = [f"intent_{f}" for f in ("care", "compensation") if f in run.parse.flags]
+        if not keys or (run.confident and run.intent in CARE_NOT_FOR) or "unsupported_language" in run.parse.flags:
+            return False
+        self._understood(run)
+        for key in keys:
+            run.say(key)
+        return True
 
     def _main_choices(self, run: Run) -> tuple[Button, ...]:
         """Quick replies for what the bot can do; their Rasa-style payloads name the intent directly."""
@@ -1162,6 +1178,11 @@ class FlowEngine(DialogueEngine):
             run.say("change_of_mind")
             await self._start(run, "rebook", replace=True)
             return
+        # 1c. a question about care or compensation ("who pays for the hotel tonight?"): answered, not read as an
+        # answer to the parked question
+        if ("?" in run.parse.text or "？" in run.parse.text) and self._care_answer(run):
+            run.ask(frame, prefix="back_to_flow")
+            return
         # 2. a correction of something given earlier ("no, it's KL1235", "tomorrow instead")
         if not unsupported and await self._correction(run, frame):
             return
@@ -1221,6 +1242,9 @@ class FlowEngine(DialogueEngine):
         if unsupported:
             run.say("unsupported_language")
             run.ask(frame)
+            return
+        if self._care_answer(run):
+            run.ask(frame, prefix="back_to_flow")
             return
         intent = run.intent
         if run.confident:

@@ -20,6 +20,8 @@ from typing import Any
 from bot.nlu.cues import (
     ASK_CUES,
     ASKS,
+    CARE_CUES,
+    COMPENSATION_CUES,
     CONTEXT_CUES,
     CONTEXTS,
     FEELING_CUES,
@@ -52,15 +54,21 @@ class CueReader:
         self.feelings = compile_cues([FEELING_CUES], FEELINGS, extra, prefix="feeling_")
         self.contexts = compile_cues([CONTEXT_CUES], CONTEXTS, extra, prefix="context_")
         self.refund = CuePattern(REFUND_CUES)
+        self.care = CuePattern(CARE_CUES)
+        self.compensation = CuePattern(COMPENSATION_CUES)
 
     def situation_flags(self, normalized: str) -> list[str]:
-        """Parse flags for the dialogue: "disruption" (the trip was disrupted: "my flight was cancelled") and
-        "refund" (the money back is asked for)."""
+        """Parse flags for the dialogue: "disruption" (the trip was disrupted: "my flight was cancelled"), "refund"
+        (the money back is asked for), "care" (meals, a hotel, transport while waiting) and "compensation"."""
         flags = []
         if (rx := self.contexts.get("disruption")) is not None and rx.search(normalized):
             flags.append("disruption")
         if self.refund.search(normalized):
             flags.append("refund")
+        if self.care.search(normalized):
+            flags.append("care")
+        if self.compensation.search(normalized):
+            flags.append("compensation")
         return flags
 
     def ask_cues(self, normalized: str) -> list[str]:

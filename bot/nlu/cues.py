@@ -377,6 +377,43 @@ _REFUND_CUES_UNFOLDED: dict[str, list[str]] = {
     "zh": [r"退款", r"退钱", r"退票"],
 }
 REFUND_CUES: list[str] = [fold(p) for ps in _REFUND_CUES_UNFOLDED.values() for p in ps]
+# Care while waiting (meals, a hotel, transport) and compensation: the dialogue answers these with what EU261 gives
+# (the "care" and "compensation" flags), not with the generic rebook-or-refund text
+_CARE_CUES_UNFOLDED: dict[str, list[str]] = {
+    "en": [r"\bhotels?\b", r"\bmeals?\b", r"\bfood\b", r"\baccommodation", r"\bsomewhere to (?:sleep|stay)",
+           r"\btaxi\b", r"\bovernight\b", r"\bplace to sleep\b"],
+    "nl": [r"\bhotel", r"\bmaaltijd", r"\beten\b", r"\boverna?cht", r"\bslaapplek", r"\btaxi\b"],
+    "fr": [r"\bhôtel", r"\bhotel", r"\brepas\b", r"\bnourriture\b", r"\bhébergement", r"\btaxi\b", r"\bdormir\b"],
+    "de": [r"\bhotel", r"\bmahlzeit", r"\bessen\b", r"\bverpflegung", r"\bübernachtung", r"\bunterkunft", r"\btaxi\b"],
+    "es": [r"\bhotel", r"\bcomida", r"\balojamiento", r"\bdormir\b", r"\btaxi\b"],
+    "it": [r"\bhotel\b", r"\balbergo", r"\bpasti?\b", r"\bcibo\b", r"\balloggio", r"\bdormire\b", r"\btaxi\b"],
+    "pt": [r"\bhotel", r"\brefeiç", r"\bcomida", r"\balojamento", r"\bhospedagem", r"\bdormir\b", r"\btáxi\b"],
+    "pl": [r"\bhotel\w*", r"\bposił\w*", r"\bjedzeni\w*", r"\bnocleg\w*", r"\btaksówk\w*"],
+    "sv": [r"\bhotell", r"\bmåltid", r"\bmat\b", r"\bövernattning", r"\btaxi\b"],
+    "da": [r"\bhotel", r"\bmåltid", r"\bmad\b", r"\bovernatning", r"\btaxa\b"],
+    "ru": [r"\bгостиниц\w*", r"\bотел\w*", r"\bпитани\w*", r"\bеда\b", r"\bеду\b", r"\bночлег\w*", r"\bтакси\b"],
+    "tr": [r"\botel\w*", r"\byemek\w*", r"\bkonaklama\w*", r"\btaksi\w*"],
+    "ja": [r"ホテル", r"宿泊", r"食事", r"タクシー"],
+    "zh": [r"酒店", r"住宿", r"宾馆", r"餐食", r"吃饭", r"出租车"],
+}
+_COMPENSATION_CUES_UNFOLDED: dict[str, list[str]] = {
+    "en": [r"\bcompensat", r"\beu ?261\b", r"\bclaim\b"],
+    "nl": [r"\bcompensatie", r"\bschadevergoeding", r"\bvergoeding"],
+    "fr": [r"\bindemnisation", r"\bindemnité", r"\bdédommagement", r"\bcompensation"],
+    "de": [r"\bentschädigung", r"\bausgleichszahlung", r"\bkompensation"],
+    "es": [r"\bcompensación", r"\bindemnización"],
+    "it": [r"\brisarciment", r"\bindennizz", r"\bcompensazion"],
+    "pt": [r"\bindemnização", r"\bindenização", r"\bcompensação"],
+    "pl": [r"\bodszkodowani\w*", r"\brekompensat\w*"],
+    "sv": [r"\bersättning", r"\bkompensation"],
+    "da": [r"\bkompensation", r"\berstatning"],
+    "ru": [r"\bкомпенсац\w*"],
+    "tr": [r"\btazminat\w*"],
+    "ja": [r"補償", r"賠償"],
+    "zh": [r"赔偿", r"补偿"],
+}
+CARE_CUES: list[str] = [fold(p) for ps in _CARE_CUES_UNFOLDED.values() for p in ps]
+COMPENSATION_CUES: list[str] = [fold(p) for ps in _COMPENSATION_CUES_UNFOLDED.values() for p in ps]
 _FEELING_CUES_UNFOLDED: dict[str, dict[str, list[str]]] = {
     "ru": {"urgency": [r"\b(?:срочно|немедленно|сейчас же|сегодня вечером|как можно скорее)\b"],
            "distress": [r"\b(?:застрял\w*|ребен\w*|дет(?:и|ьми|ей)|коляск\w*|похорон\w*|болен|больна|отчаян\w*)\b"],

@@ -32,3 +32,26 @@ async def test_a_day_once_the_booking_is_known_is_a_rebooking(chat, flows):
     await c.send("X7K2PQ Jansen", booking_reference="X7K2PQ", last_name="Jansen")
     r = await c.send("I'd rather go on the 26th", date="2026-11-26")
     assert expecting(r) == "option" and not said(flows, r, "what_to_do_found", "en")
+
+
+async def test_a_hotel_question_gets_what_care_we_give(chat, flows):
+    c = chat("fr")
+    r = await c.send("et pour l'hôtel cette nuit ? qui paie ?", "crisis_info", flags=("care",))
+    assert said(flows, r, "intent_care", "fr") and not said(flows, r, "intent_crisis_info", "fr")
+
+
+async def test_care_and_compensation_asked_in_the_middle_of_a_rebooking_then_back(chat, airline, flows):
+    c = chat()
+    await c.w("rebook", "rebook")
+    await c.identify()
+    r = await c.send("will I get compensation for this mess? and who pays for the hotel tonight?", "complaint",
+                     flags=("care", "compensation"), date="2026-11-24")
+    assert said(flows, r, "intent_care", "en") and said(flows, r, "intent_compensation", "en")
+    assert said(flows, r, "back_to_flow", "en") and expecting(r) == "date"  # "tonight" is no travel date here
+    assert airline.changes() == 0
+
+
+async def test_a_rebooking_asked_with_a_hotel_in_the_same_message_is_a_rebooking(chat, flows):
+    c = chat()
+    r = await c.send("rebook me tomorrow, and I need a hotel", "rebook", flags=("care",), date="2026-11-25")
+    assert not said(flows, r, "intent_care", "en") and expecting(r) == "booking_reference"

@@ -192,3 +192,14 @@ def test_an_angry_ask_wins_over_the_anger_in_every_language(real, lang: str, ask
 ])
 def test_a_disrupted_trip_and_a_refund_are_flagged_for_the_dialogue(text: str, flags: list[str]) -> None:
     assert CueReader().situation_flags(normalize_for_classifier(text)) == flags
+
+
+@pytest.mark.parametrize(("text", "flags"), [
+    ("can I get a hotel voucher?", ["care"]),
+    ("Bekomme ich eine Entschädigung?", ["compensation"]),
+    ("qui paie l'hôtel et les repas ?", ["care"]),
+    ("Рейс отменили, кто оплатит гостиницу? И компенсация?", ["disruption", "care", "compensation"]),
+    ("航班取消了，酒店怎么办？有赔偿吗？", ["disruption", "care", "compensation"]),
+])
+def test_care_and_compensation_questions_are_flagged(text: str, flags: list[str]) -> None:
+    assert CueReader().situation_flags(normalize_for_classifier(text)) == flags
