@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from bot import metrics
 from bot.dialogue.base import CLIENT_ADDRESS
 from bot.dialogue.formatting import local, local_today, to_decimal
+from bot.dialogue.time_of_day import time_window
 from bot.privacy import fingerprint, remember
 from bot.reservations.base import (
     AdapterUnavailable,
@@ -380,7 +381,8 @@ async def check_travel_date(ctx: ActionContext) -> str:
 NEXT_FREE_DAYS = 30  # how far ahead to look for the next free seats when none are free near the wished date
 
 
-@action("search_alternatives", outcomes=("found", "later", "none"), sets=('options', 'chosen', 'next_free_date'))
+@action("search_alternatives", outcomes=("found", "later", "none"),
+        sets=('options', 'chosen', 'next_free_date', 'time_of_day'))
 async def search_alternatives(ctx: ActionContext) -> str:
     """Up to three options: on the day asked for first (then the days after it, then the days before it), or as soon
     as possible. When nothing near the wished date has seats, the next free seats after it ("later")."""
@@ -405,8 +407,21 @@ async def search_alternatives(ctx: ActionContext) -> str:
         def day(o: RebookOption) -> dt.date:
             return local(o.departure, o.segments[0].origin).date()
 
-        # the day asked for first, in time order; then the days after it, then the days before it
-        options.sort(key=lambda o: (day(o) != wanted, day(o) < wanted, o.departure))
+        # the part of the day asked for ("saturday evening", "after 6pm"), in this message or an earlier one
+        window = time_window(ctx.run.parse.text) or (ctx.state.get("carry") or {}).get("time_of_day") or \
+            ctx.slots.get("time_of_day")
+        if window:
+            ctx.slots["time_of_day"] = list(window)
+
+        def outside(o: RebookOption) -> bool:
+            if not window:
+                return False
+            t = local(o.departure, o.segments[0].origin)
+            return not window[0] <= t.hour + t.minute / 60 < window[1]
+
+        # the day asked for first (in the part of the day asked for first), in time order; then the days after it,
+        # then the days before it
+        options.sort(key=lambda o: (day(o) != wanted, day(o) < wanted, outside(o), o.departure))
     options = options[:3]
     outcome = "found"
     if not options:

@@ -56,6 +56,7 @@ from bot.dialogue.loader import (
     SayStep,
     SwitchStep,
 )
+from bot.dialogue.time_of_day import time_window
 from bot.errors import StoreError
 from bot.nlu.base import FALLBACK_INTENT, Parse
 from bot.nlu.cjk import has_cjk
@@ -524,6 +525,9 @@ class FlowEngine(DialogueEngine):
                 value = re.sub(r"\s", "", value).upper()
             if value.casefold() not in taken:
                 carry[name] = value
+        window = time_window(run.parse.text)
+        if window is not None:  # "saturday evening", "after 6pm": for the flight search (search_alternatives)
+            carry["time_of_day"] = list(window)
 
     def _finish(self, run: Run) -> TurnResult:
         state = run.state

@@ -323,3 +323,15 @@ async def test_the_later_choice_of_eu261_asks_the_day_once(chat, flows):
     await c.identify("C4NCLD", "Dupont")
     r = await c.send("2", "choose_option", option=2)
     assert said(flows, r, "ask_travel_date", "en") and not said(flows, r, "eu261_offer", "en")
+
+
+async def test_the_part_of_the_day_asked_for_comes_first(chat, flows):
+    c = chat("de")
+    await c.send("ich möchte auf morgen Nachmittag umbuchen", "rebook", date="2026-11-25")
+    r = await c.identify()
+    options = c.state["stack"][-1]["slots"]["options"]
+    assert expecting(r) == "option" and options[0]["segments"][0]["flight_number"] == "KL1005"  # 14:05, not 07:05
+    c2 = chat()
+    await c2.send("rebook me tomorrow evening after 6pm", "rebook", date="2026-11-25")
+    await c2.identify()
+    assert c2.state["stack"][-1]["slots"]["options"][0]["segments"][0]["flight_number"] == "KL1007"  # 18:35
