@@ -390,7 +390,12 @@ async def search_alternatives(ctx: ActionContext) -> str:
     value = ctx.slots.get("travel_date")
     ctx.slots.pop("chosen", None)
     ctx.slots.pop("next_free_date", None)
-    if value in (None, "asap"):
+    more_after = ctx.slots.pop("more_after", None)
+    if more_after:  # the flights after the last one shown
+        earliest = max(ctx.now, dt.datetime.fromisoformat(str(more_after)) + dt.timedelta(minutes=1))
+        wishes = SearchWishes(date=None, earliest=earliest)
+        value = None
+    elif value in (None, "asap"):
         wishes = SearchWishes(date=None, earliest=ctx.now)
     else:
         wishes = SearchWishes(date=dt.date.fromisoformat(str(value)), date_window_days=1, earliest=ctx.now)
@@ -426,7 +431,7 @@ async def search_alternatives(ctx: ActionContext) -> str:
     outcome = "found"
     if not options:
         # nothing free near the wished date (or soon): when are the next free seats?
-        start = ctx.now
+        start = wishes.earliest or ctx.now
         if wishes.date is not None:
             first_day = wishes.date - dt.timedelta(days=wishes.date_window_days)
             start = max(ctx.now, dt.datetime.combine(first_day, dt.time(0), tzinfo=local(ctx.now, _origin(ctx)).tzinfo))
@@ -462,12 +467,15 @@ def options_context(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-@action("check_option", outcomes=("ok", "out_of_range"), sets=('chosen',))
+@action("check_option", outcomes=("ok", "out_of_range", "more"), sets=('chosen', 'more_after'))
 async def check_option(ctx: ActionContext) -> str:
     options = ctx.slots.get("options") or []
     raw = ctx.slots.get("option")
     if raw is None:
         return "out_of_range"
+    if raw == "more" and options:  # "anything later?", "none of these": search again after the last one shown
+        ctx.slots["more_after"] = max(o["segments"][0]["departure"] for o in options)
+        return "more"
     try:
         n = int(raw)
     except (TypeError, ValueError):

@@ -335,3 +335,17 @@ async def test_the_part_of_the_day_asked_for_comes_first(chat, flows):
     await c2.send("rebook me tomorrow evening after 6pm", "rebook", date="2026-11-25")
     await c2.identify()
     assert c2.state["stack"][-1]["slots"]["options"][0]["segments"][0]["flight_number"] == "KL1007"  # 18:35
+
+
+@pytest.mark.parametrize(("language", "ask"), [("en", "is there nothing later that day?"), ("en", "none of these"),
+                                               ("de", "keiner davon, etwas später bitte"), ("nl", "iets later?")])
+async def test_anything_later_shows_the_flights_after_the_last_one_shown(chat, flows, language, ask):
+    c = chat(language)
+    await c.send("rebook", "rebook", date="2026-11-25")
+    await c.identify()
+    shown = c.state["stack"][-1]["slots"]["options"]
+    last = max(o["segments"][0]["departure"] for o in shown)
+    r = await c.send(ask, "nlu_fallback", confidence=0.3)
+    assert expecting(r) == "option" and not said(flows, r, "confirm_rebook", language)
+    again = c.state["stack"][-1]["slots"]["options"]
+    assert again and all(o["segments"][0]["departure"] > last for o in again)
