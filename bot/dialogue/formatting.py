@@ -41,10 +41,11 @@ def airport_tz(iata: str | None) -> ZoneInfo:
 
 
 def airport_city(iata: str, language: str | None = None) -> str:
-    if language:  # Russian, Turkish, Japanese, Chinese: the city's name in that language ("阿姆斯特丹")
+    if language:  # the city's name in that language ("阿姆斯特丹", "Londen", "Mailand")
+        from bot.dialogue.city_names import european_city_name
         from bot.nlu.entities.intl import city_name
 
-        native = city_name(iata, language)
+        native = city_name(iata, language) or european_city_name(iata, language)
         if native:
             return native
     info = _airports().get((iata or "").upper())
