@@ -739,7 +739,9 @@ class FlowEngine(DialogueEngine):
             return
         if intent in INFO_INTENTS:
             choices = self._main_choices(run) if intent in ("greet", "help", "out_of_scope") else ()
-            run.say(f"intent_{intent}", buttons=choices)
+            cancelled = intent == "thanks" and self._recent_change(run) and run.state["last_change"].get(
+                "change") == "cancel"
+            run.say("intent_thanks_short" if cancelled else f"intent_{intent}", buttons=choices)  # no "good trip"
             return
         if intent in ("provide_info", "choose_option", "affirm", "deny"):
             if run.entity("flight_number") and "flight_status" in self.flows:

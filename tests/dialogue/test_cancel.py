@@ -270,3 +270,13 @@ async def test_no_problem_at_a_confirmation_is_no_no(chat, airline, flows):
     await c.identify()
     r = await c.send("no problem, go ahead", "nlu_fallback", confidence=0.4)
     assert not said(flows, r, "cancel_kept", "en") and airline.bookings["X7K2PQ"].status == "confirmed"
+
+
+async def test_thanks_after_a_cancellation_wishes_no_good_trip(chat, airline, flows):
+    c = chat("fr")
+    await c.w("cancel", "cancel")
+    await c.identify()
+    await c.w("yes", "affirm")
+    assert airline.bookings["X7K2PQ"].status == "cancelled"
+    r = await c.send("merci", "thanks")
+    assert said(flows, r, "intent_thanks_short", "fr") and "Bon voyage" not in text_of(r)
