@@ -81,7 +81,8 @@ STATE_VERSION = 1
 CARE_NOT_FOR = frozenset({"rebook", "cancel", "flight_status", "request_human", "baggage", "choose_option", "affirm",
                           "deny", "stop"})
 # a booking given with one of these (or no) intents is looked at first (flows/booking_given.yml)
-BOOKING_GIVEN_INTENTS = ("provide_info", "flight_status", "complaint", "nlu_fallback")
+BOOKING_GIVEN_INTENTS = ("provide_info", "flight_status", "complaint", "nlu_fallback", "out_of_scope", "crisis_info",
+                         "help", "greet")
 INFO_INTENTS = ("greet", "help", "thanks", "crisis_info", "baggage", "refund_status", "complaint", "out_of_scope")
 # intents that never count as a raw answer ("cancel" is six letters, like a booking reference)
 CONTROL_INTENTS = ("rebook", "cancel", "flight_status", "request_human", "stop", "help", "affirm", "deny", "greet",
@@ -146,6 +147,13 @@ DOUBT_WORDS = frozenset(
     "espere momento aspetta aspetti pero mas ale czekaj chwila men vanta vent но подождите подожди постойте ama bekle "
     "dur".split()
 )
+UNSURE_PHRASES = (
+    "not sure", "dont know", "don't know", "dunno", "maybe", "perhaps", "no idea", "weet niet", "weet ik niet",
+    "geen idee", "misschien", "weiss nicht", "weiß nicht", "keine ahnung", "vielleicht", "je sais pas",
+    "je ne sais pas", "peut etre", "no se", "no lo se", "quizas", "tal vez", "non so", "forse", "nao sei", "talvez",
+    "nie wiem", "moze", "vet inte", "kanske", "ved ikke", "maske", "не знаю", "может быть", "bilmiyorum", "belki",
+)
+UNSURE_CJK = ("わからない", "分からない", "不知道", "也许")
 DOUBT_CJK = ("でも", "待って", "ちょっと", "但是", "等等", "等一下", "不过", "可是")
 
 _CALLED = object()  # _run_frame pushed a frame (call or switch): run the new top frame
@@ -176,6 +184,14 @@ def _norm(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=2048)
+def _raw_reference(run: Run, text: str) -> bool:
+    """A message that is only six letters and digits may be a booking reference the NLU did not see: with a digit
+    in it, or typed in capitals, and no date ("monday", "friday" are days, not references)."""
+    cleaned = re.sub(r"\s", "", text).upper()
+    return bool(_REF.fullmatch(cleaned)) and not run.entity("date") and (
+        any(c.isdigit() for c in cleaned) or text.strip().isupper())
+
+
 def _phrase_pattern(phrase: str) -> re.Pattern[str] | None:
     """A shortcut phrase from the flows, as a whole-words pattern over normalised text (cached: flows are static)."""
     p = _norm(phrase)
@@ -691,6 +707,9 @@ class FlowEngine(DialogueEngine):
             run.say("unsupported_language", buttons=self._main_choices(run))
             return
         if self._care_answer(run):
+            if run.entity("booking_reference") and not run.entity("flight_number") and "booking_given" in self.flows:
+                # "stuck at Heathrow with no hotel, E949X2 O'Brien": the hotel answer, then the booking looked at
+                await self._start(run, "booking_given")
             return
         data = run.entity("flight_number") or run.entity("booking_reference") or run.entity("last_name")
         if run.confident and intent in ("thanks", "greet") and data:
@@ -1056,7 +1075,7 @@ class FlowEngine(DialogueEngine):
             if value:
                 return re.sub(r"\s", "", str(value)).upper()
             cleaned = re.sub(r"\s", "", text).upper()
-            if not strict and step.accept_raw and run.raw_ok() and _REF.fullmatch(cleaned):
+            if not strict and step.accept_raw and run.raw_ok() and _raw_reference(run, text):
                 return cleaned
             return None
         if exp == "last_name":
@@ -1106,6 +1125,11 @@ class FlowEngine(DialogueEngine):
                 if 1 <= n <= len(step.choices):
                     return step.choices[n - 1].value
                 return None
+            said = _norm(text[:300])
+            for c in step.choices:  # the choice's own words ("a new flight as soon as possible", a pressed button)
+                label = _norm(run.text(c.label, frame["flow"]))
+                if label and (said == label or (len(said) >= 12 and said in label) or label in said):
+                    return c.value
             if run.confident:
                 for c in step.choices:
                     if run.intent in c.intents:
@@ -1208,7 +1232,7 @@ class FlowEngine(DialogueEngine):
                 other = run.entity(entity)
                 if other is None and entity == "booking_reference" and run.raw_ok():
                     cleaned = re.sub(r"\s", "", run.parse.text).upper()
-                    other = cleaned if _REF.fullmatch(cleaned) else None
+                    other = cleaned if _raw_reference(run, run.parse.text) else None
                 if other is not None:
                     self._understood(run)
                     run.state["carry"][entity] = str(other).upper() if entity == "booking_reference" else other
@@ -1216,6 +1240,11 @@ class FlowEngine(DialogueEngine):
                     self._goto(run, frame, target, run.index_of(frame))
                     await self._run(run)
                     return
+        elif isinstance(step, ConfirmStep) and self._unsure(run):
+            # "hmm weiß nicht", "not sure": no answer yet; nothing is done and the question is asked again
+            self._understood(run)
+            run.ask(frame, prefix="not_changed_yet")
+            return
         elif isinstance(step, ConfirmStep) and self._confirm_answer(run) == "affirm" and self._doubtful(run):
             # "yes but wait, is there a fee?": no clear yes, so nothing is done; the question (with its terms) again
             self._understood(run)
@@ -1283,6 +1312,12 @@ class FlowEngine(DialogueEngine):
                 run.ask(frame)
         else:
             run.ask(frame, prefix="not_understood")
+
+    @staticmethod
+    def _unsure(run: Run) -> bool:
+        """"not sure", "weiß nicht", "misschien": neither a yes nor a no."""
+        said = f" {_norm(run.parse.text[:200])} "
+        return any(f" {p} " in said for p in UNSURE_PHRASES) or any(p in run.parse.text for p in UNSURE_CJK)
 
     @staticmethod
     def _doubtful(run: Run) -> bool:

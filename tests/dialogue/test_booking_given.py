@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.dialogue.conftest import expecting, said, text_of
 
 
@@ -55,3 +57,31 @@ async def test_a_rebooking_asked_with_a_hotel_in_the_same_message_is_a_rebooking
     c = chat()
     r = await c.send("rebook me tomorrow, and I need a hotel", "rebook", flags=("care",), date="2026-11-25")
     assert not said(flows, r, "intent_care", "en") and expecting(r) == "booking_reference"
+
+
+async def test_a_hotel_question_with_the_booking_answers_and_looks_at_the_booking(chat, flows):
+    c = chat()
+    r = await c.send("our flight got cancelled, we're stuck with no hotel. C4NCLD Dupont", "crisis_info",
+                     flags=("disruption", "care"), booking_reference="C4NCLD", last_name="Dupont")
+    assert said(flows, r, "intent_care", "en") and said(flows, r, "booking_found", "en")
+    assert said(flows, r, "eu261_offer", "en")
+
+
+async def test_a_day_name_is_no_booking_reference(chat, flows):
+    c = chat()
+    await c.w("rebook", "rebook")
+    r = await c.send("monday", date="2026-11-30")
+    assert expecting(r) == "booking_reference" and not said(flows, r, "ask_last_name", "en")
+    r = await c.send("X7K2PQ")  # a reference the NLU did not mark is still taken
+    assert said(flows, r, "ask_last_name", "en")
+
+
+@pytest.mark.parametrize(("language", "unsure"), [("de", "hmm weiß nicht"), ("en", "not sure"),
+                                                  ("nl", "misschien")])
+async def test_not_sure_at_a_confirmation_changes_nothing_and_asks_again(chat, airline, flows, language, unsure):
+    c = chat(language)
+    await c.w("cancel", "cancel")
+    await c.identify()
+    r = await c.send(unsure, "deny", confidence=0.7)
+    assert said(flows, r, "not_changed_yet", language) and said(flows, r, "confirm_cancel_refund", language)
+    assert not said(flows, r, "cancel_kept", language) and airline.changes() == 0

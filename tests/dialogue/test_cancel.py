@@ -280,3 +280,22 @@ async def test_thanks_after_a_cancellation_wishes_no_good_trip(chat, airline, fl
     assert airline.bookings["X7K2PQ"].status == "cancelled"
     r = await c.send("merci", "thanks")
     assert said(flows, r, "intent_thanks_short", "fr") and "Bon voyage" not in text_of(r)
+
+
+@pytest.mark.parametrize(("language", "words", "then"), [
+    ("en", "as soon as possible please", "offer_options"),
+    ("nl", "zo snel mogelijk", "offer_options"),
+    ("de", "so bald wie möglich", "offer_options"),
+    ("es", "lo antes posible", "offer_options"),
+    ("da", "et nyt fly hurtigst muligt", "offer_options"),
+    ("en", "another day", "ask_travel_date"),
+    ("fr", "je préfère être remboursé", "confirm_cancel_eu261"),
+    ("en", "Cancel and get a full refund", "confirm_cancel_eu261"),
+])
+async def test_the_eu261_choice_in_the_passengers_words(chat, flows, language, words, then):
+    c = chat(language)
+    await c.send("cancel my booking", "cancel")
+    r = await c.identify("C4NCLD", "Dupont")
+    assert said(flows, r, "eu261_offer", language)
+    r = await c.send(words, "complaint", confidence=0.6)
+    assert said(flows, r, then, language), text_of(r)
