@@ -14,15 +14,18 @@ MORNING, AFTERNOON, EVENING = (5, 12), (12, 18), (17, 24)
 
 # folded, per part of the day; "manana" and "morgen" alone mean "tomorrow", so only with a preposition
 _PARTS: dict[tuple[int, int], list[str]] = {
-    MORNING: [r"\bmornings?\b", r"\bam morgen\b", r"\bmorgens\b", r"\bvormittags?\b", r"\bochtends?\b",
+    MORNING: [r"(?:tag|dag)(?:morgen|vormittag|ochtend|formiddag)\b", r"\bmorgenochtend\b",
+              r"\bmornings?\b", r"\bam morgen\b", r"\bmorgens\b", r"\bvormittags?\b", r"\bochtends?\b",
               r"\b's ochtends\b", r"\bmatin(?:ee)?\b", r"\b(?:por|de|en) la manana\b", r"\bmattin[ao]\b",
               r"\bde manha\b", r"\bpela manha\b", r"\brano\b", r"\bprzed poludniem\b", r"\bpa morgonen\b",
               r"\bformiddag(?:en)?\b", r"\bom morgenen\b", r"\bутром\b", r"\bсутра\b", r"\bsabah\w*\b", "午前", "朝",
               "上午", "早上"],
-    AFTERNOON: [r"\bafternoon\b", r"\bnachmittags?\b", r"\bmiddags?\b", r"\b's middags\b", r"\bapres-?midi\b",
+    AFTERNOON: [r"(?:tag|dag)(?:nachmittag|middag|eftermiddag)\b",
+                r"\bafternoon\b", r"\bnachmittags?\b", r"\bmiddags?\b", r"\b's middags\b", r"\bapres-?midi\b",
                 r"\b(?:por|de|en) la tarde\b", r"\bpomeriggio\b", r"\b(?:a|de|pela) tarde\b", r"\bpo poludniu\b",
                 r"\beftermiddag(?:en)?\b", r"\bднем\b", r"\bпосле обеда\b", r"\bogleden sonra\b", "午後", "下午"],
-    EVENING: [r"\bevenings?\b", r"\btonight\b", r"\bavonds?\b", r"\b's avonds\b", r"\babends?\b", r"\bsoir(?:ee)?\b",
+    EVENING: [r"(?:tag|dag)(?:abend|avond|aften|skvall)\b", r"\bmorgenavond\b",
+              r"\bevenings?\b", r"\btonight\b", r"\bavonds?\b", r"\b's avonds\b", r"\babends?\b", r"\bsoir(?:ee)?\b",
               r"\b(?:por|de|en) la noche\b",
               r"\b(?:di|la) sera\b", r"\bstasera\b", r"\bserata\b", r"\b(?:a|de|pela) noite\b", r"\bwieczor\w*\b",
               r"\bkvall(?:en)?\b", r"\baften(?:en)?\b", r"\bвечер\w*\b", r"\bakşam\w*\b", r"\baksam\w*\b", "夕方", "夜",

@@ -17,6 +17,9 @@ from bot.dialogue.time_of_day import AFTERNOON, EVENING, MORNING, time_window
     ("le soir", EVENING),
     ("вечером", EVENING),
     ("晚上的航班", EVENING),
+    ("auf Samstagabend umbuchen", EVENING),
+    ("naar zaterdagavond", EVENING),
+    ("Freitagnachmittag", AFTERNOON),
 ])
 def test_the_part_of_the_day(text: str, window: tuple[int, int]) -> None:
     assert time_window(text) == window

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from bot.nlu.entities import EntityExtractor
@@ -405,3 +407,14 @@ def test_introduction_with_first_and_last_name(x: EntityExtractor, lang: str, te
 def test_no_name_from_an_introduction_without_one(x: EntityExtractor, lang: str, text: str) -> None:
     x2 = EntityExtractor(known_words={"sehr", "wutend"})
     assert values(x2, text, lang, kind="last_name") == []
+
+
+@pytest.mark.parametrize(("text", "lang", "weekday"), [
+    ("Umbuchen X7K2PQ Jansen auf Samstagabend", "de", 5), ("omboeken naar zaterdagavond", "nl", 5),
+    ("Freitagnachmittag bitte", "de", 4), ("vrijdagmiddag", "nl", 4),
+])
+def test_a_weekday_joined_to_the_part_of_the_day_is_the_day(text: str, lang: str, weekday: int) -> None:
+    from bot.nlu.entities.dates import find_dates
+
+    found = find_dates(text, lang, {"now": NOW})
+    assert len(found) == 1 and dt.date.fromisoformat(found[0].value).weekday() == weekday

@@ -105,7 +105,8 @@ _WD_ALT = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 _WEEKDAY_RE = re.compile(
     r"(?<![\w])(?:(?P<next>" + NEXT_WORDS + r")\s+(?:week\s+|woche\s+|semaine\s+)?)?"
     r"(?:(?P<this>" + THIS_WORDS + r")\s+)?"
-    r"(?P<wd>" + _WD_ALT + r")(?:-feira|\s+feira)?"
+    r"(?P<wd>" + _WD_ALT + r")(?:-feira|\s+feira|abend|nachmittag|vormittag|mittag|morgen|nacht|avond|middag|ochtend|"
+    r"nacht|morgon|kvall|eftermiddag|formiddag|aften)?"  # "Samstagabend", "zaterdagavond"
     r"(?:\s+(?P<after>" + NEXT_WORDS + r"|que\s+vem|que\s+viene|prochain|prochaine|prossimo|prossima|proximo|proxima|"
     r"next\s+week|volgende\s+week|nachste\s+woche|naechste\s+woche|la\s+semaine\s+prochaine|"
     r"de\s+la\s+semana\s+que\s+viene|della\s+prossima\s+settimana|nasta\s+vecka|naste\s+uge|w\s+przyszlym\s+tygodniu))?"
