@@ -436,6 +436,17 @@ def _folded(table: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[
 
 
 ASK_CUES.update(_folded(_ASK_CUES_UNFOLDED))
+# "cancel it" said as an order, in the middle of something else ("en realidad, cancela la reserva", "mejor
+# cancélalo", "annuleer het gewoon", "annulez-la"): folded forms
+_CANCEL_IT = {
+    "es": [r"\bcancel(?:a|e)(?:lo|la)\b", r"\bcancela (?:la|mi|el) (?:reserva|vuelo|billete)\b", r"\bmejor cancel"],
+    "nl": [r"\bannuleer (?:het|maar|alles|gewoon|dan)\b"],
+    "fr": [r"\bannule(?:z)?[- ](?:la|le|tout)\b"],
+    "it": [r"\b(?:cancella|annulla)(?:la|lo|te)\b"],
+    "pt": [r"\bcancel(?:a|e)-(?:a|o)\b", r"\bcancela (?:a|minha) reserva\b"],
+}
+for _lang, _patterns in _CANCEL_IT.items():
+    ASK_CUES[_lang]["cancel"] = [*ASK_CUES[_lang]["cancel"], *_patterns]
 
 CONTEXT_CUES: dict[str, dict[str, list[str]]] = {
     "en": {"disruption": [r"\bcancell?(?:ed|ation)", r"\bmiss(?:ed|ing)? (?:" + _P + r" )?(?:connect\w*|flight)",

@@ -23,7 +23,8 @@ from pathlib import Path
 from bot.nlu.text import WORD_RE, fold
 
 # the words that carry an ask, per language (as written; folded when loaded). At least 5 letters: shorter words are
-# one edit away from too many others.
+# one edit away from too many others. No Romance past participles: "cancélalo" (cancel it) is one edit from
+# "cancelado" (cancelled) and no dictionary lists such forms.
 KEYWORDS: dict[str, tuple[str, ...]] = {
     "en": ("change", "changed", "changing", "flight", "flights", "cancel", "cancelled", "canceled", "cancellation",
            "rebook", "rebooked", "rebooking", "reschedule", "rescheduled", "booking", "reservation", "ticket",
@@ -36,11 +37,11 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
            "rembourser", "retard", "retardé", "correspondance", "conseiller", "quelqu'un"),
     "de": ("umbuchen", "stornieren", "storniert", "annulliert", "buchung", "ändern", "morgen", "erstattung",
            "verspätet", "verspätung", "mitarbeiter", "anschluss", "verbindung", "ersatzflug", "flughafen"),
-    "es": ("vuelo", "vuelos", "cancelar", "cancelado", "cambiar", "reserva", "billete", "mañana", "reembolso",
+    "es": ("vuelo", "vuelos", "cancelar", "cambiar", "reserva", "billete", "mañana", "reembolso",
            "retraso", "retrasado", "conexión", "agente", "persona"),
-    "it": ("cancellare", "cancellato", "cambiare", "modificare", "prenotazione", "biglietto", "domani", "rimborso",
+    "it": ("cancellare", "cambiare", "modificare", "prenotazione", "biglietto", "domani", "rimborso",
            "ritardo", "coincidenza", "operatore"),
-    "pt": ("cancelar", "cancelado", "alterar", "reserva", "bilhete", "amanhã", "reembolso", "atraso", "atrasado",
+    "pt": ("cancelar", "alterar", "reserva", "bilhete", "amanhã", "reembolso", "atraso", "atrasado",
            "ligação", "conexão"),
     "ru": ("перенести", "отменить", "отменен", "билет", "бронирование", "завтра", "возврат", "задержка", "задержан",
            "оператор", "пересадка"),

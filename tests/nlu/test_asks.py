@@ -203,3 +203,15 @@ def test_a_disrupted_trip_and_a_refund_are_flagged_for_the_dialogue(text: str, f
 ])
 def test_care_and_compensation_questions_are_flagged(text: str, flags: list[str]) -> None:
     assert CueReader().situation_flags(normalize_for_classifier(text)) == flags
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("en realidad, cancela la reserva", "es"),
+    ("mejor cancélalo", "es"),
+    ("laat maar, annuleer het gewoon", "nl"),
+    ("hmm actually just cancel it", "en"),
+])
+def test_cancel_it_said_at_the_flight_options_is_a_cancellation(real, text: str, lang: str) -> None:
+    options = [{"index": 1, "flight_numbers": ["KL1"], "departure_local": "07:55", "date_local": "2026-12-10",
+                "stops": 0}]
+    assert real.parse_sync(text, lang, context={"expecting": "option", "options": options}).intent.name == "cancel"

@@ -36,6 +36,7 @@ def test_typos_of_the_words_that_carry_an_ask_are_corrected(speller: Speller, te
     ("booking X7K2PQ flight KL1234", "en"),  # codes become placeholders and stay
     ("chnge", "pl"),  # no dictionary for Polish: nothing is changed
     ("the hotel was a disgrace", "en"),
+    ("mejor cancélalo", "es"),  # "cancel it", one edit from "cancelado" (no keyword: see KEYWORDS)
 ])
 def test_real_words_names_codes_and_other_languages_stay(speller: Speller, text: str, lang: str):
     normalized = normalize_for_classifier(text)
