@@ -159,8 +159,8 @@ def macro_f1(gold: list[str], pred: list[str]) -> float:
 
 def parse_subprocess(texts: list[str], env: dict[str, str]) -> list[dict[str, Any]]:
     cmd = [sys.executable, "-c", "from bot.cli import main; main()", "nlu", "parse"]
-    proc = subprocess.run(cmd, input="".join(t + "\n" for t in texts), capture_output=True, text=True, cwd=ROOT,
-                          env=env, check=False)
+    proc = subprocess.run(cmd, input="".join(t.replace("\n", " ") + "\n" for t in texts), capture_output=True,
+                          text=True, cwd=ROOT, env=env, check=False)
     if proc.returncode != 0:
         sys.exit(f"`crisisbot nlu parse` failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
     parses = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]

@@ -18,19 +18,17 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from nlu_asks import ASKS, ROOT, parse_subprocess
+
 DATA = ROOT / "bench" / "data" / "multilingual_asks.yml"
-ASKS = ("rebook", "cancel", "flight_status", "request_human")
 
 
 def load(path: Path, only: list[str] | None) -> list[tuple[str, str, str]]:
@@ -45,18 +43,6 @@ def load(path: Path, only: list[str] | None) -> list[tuple[str, str, str]]:
                 sys.exit(f"{path}: {lang}: unknown label {label!r}")
             rows += [(lang, label, str(t)) for t in texts]
     return rows
-
-
-def parse_subprocess(texts: list[str], env: dict[str, str]) -> list[dict[str, Any]]:
-    cmd = [sys.executable, "-c", "from bot.cli import main; main()", "nlu", "parse"]
-    proc = subprocess.run(cmd, input="".join(t.replace("\n", " ") + "\n" for t in texts), capture_output=True,
-                          text=True, cwd=ROOT, env=env, check=False)
-    if proc.returncode != 0:
-        sys.exit(f"`crisisbot nlu parse` failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    parses = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
-    if len(parses) != len(texts):
-        sys.exit(f"`crisisbot nlu parse` returned {len(parses)} parses for {len(texts)} messages")
-    return parses
 
 
 def f1s(gold: list[str], pred: list[str]) -> dict[str, tuple[float, float, float, int]]:

@@ -13,6 +13,7 @@ import ipaddress
 import os
 import shutil
 import socket
+import subprocess
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -160,3 +161,15 @@ async def engine(db_url: str) -> AsyncIterator[object]:
         yield eng
     finally:
         await eng.dispose()
+
+
+def stop_processes(procs: list[subprocess.Popen[bytes]], timeout: float = 15) -> None:
+    """Stop server processes a test started: terminate all, then kill those that do not stop in time."""
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()

@@ -57,11 +57,15 @@ class CueReader:
         self.care = CuePattern(CARE_CUES)
         self.compensation = CuePattern(COMPENSATION_CUES)
 
-    def situation_flags(self, normalized: str) -> list[str]:
+    def situation_flags(self, normalized: str, features: list[str] | None = None) -> list[str]:
         """Parse flags for the dialogue: "disruption" (the trip was disrupted: "my flight was cancelled"), "refund"
-        (the money back is asked for), "care" (meals, a hotel, transport while waiting) and "compensation"."""
+        (the money back is asked for), "care" (meals, a hotel, transport while waiting) and "compensation".
+        ``features``: what ``features(normalized)`` returned, when the caller has it."""
         flags = []
-        if (rx := self.contexts.get("disruption")) is not None and rx.search(normalized):
+        if features is not None:  # ``features()`` of the same text has matched the contexts already
+            if "disruption" in features:
+                flags.append("disruption")
+        elif (rx := self.contexts.get("disruption")) is not None and rx.search(normalized):
             flags.append("disruption")
         if self.refund.search(normalized):
             flags.append("refund")

@@ -492,7 +492,6 @@ class EmbeddedBackend(NLUBackend):
             self.extractor = EntityExtractor(default_carrier=self.settings.airline_code, synonyms=synonyms,
                                              known_words=model.vocabulary - names_only(datas))
             self.cues = CueReader(list(model.cue_patterns))
-            self.speller = Speller()
             self.model = model
             self.train_seconds = time.perf_counter() - t0
             # warm up: first calls pay for lazy imports and regex compilation
@@ -561,16 +560,17 @@ class EmbeddedBackend(NLUBackend):
         normalized = normalize_for_classifier(BOOKING_ARTEFACT.sub("booking", clean[:MAX_CLASSIFIER_CHARS]))
         normalized = self.speller.correct(normalized, lang)  # "chnage my flgiht" reads as "change my flight"
         ranking = self.model.predict(normalized, lang)
+        cue_features = self.cues.features(normalized)  # the ask model's cue columns; also read below
         asks: list[Any] = []
         if self.model.ask_model is not None:
-            ask_scores = self.model.ask_model.cue_scores(normalized, self.cues.features(normalized), lang)
+            ask_scores = self.model.ask_model.cue_scores(normalized, cue_features, lang)
             probs = dict(ranking)
             ask_scores = [float(sc) + INTENT_WEIGHT * probs.get(a, 0.0)
                           for a, sc in zip(self.model.ask_model.classes, ask_scores, strict=True)]
             asks = asks_from_scores(self.model.ask_model.classes, ask_scores, self.ask_margins)
         ranking = combine(self._adjust(clean, ranking, entities, ctx), asks, ctx)
         if (ranking[0][0] == "affirm" and ctx.get("expecting") != "confirmation"
-                and "cancel" in self.cues.ask_cues(normalized)):
+                and "cancel" in cue_features):
             # "ok, just cancel it" with no yes/no question open: not agreement, the cancellation is the ask
             ranking = [("cancel", max(ranking[0][1], 0.9)), *((n, c * 0.1) for n, c in ranking if n != "cancel")]
         top_name, top_conf = ranking[0]
@@ -586,7 +586,7 @@ class EmbeddedBackend(NLUBackend):
         for feeling, flag in (("urgency", "urgent"), ("distress", "distress"), ("sarcasm", "sarcasm")):
             if feeling in feelings:
                 flags.append(flag)
-        flags.extend(self.cues.situation_flags(normalized))
+        flags.extend(self.cues.situation_flags(normalized, cue_features))
         return Parse(clean, lang, intent, preds, tuple(entities), tuple(flags),
                      asks=tuple(IntentPrediction(a.name, a.confidence) for a in asks), feelings=tuple(feelings))
 

@@ -18,6 +18,7 @@ from bot.nlu import build_language_detector
 from bot.nlu.embedded import EmbeddedBackend
 from bot.nlu.language import LanguageDetector
 from bot.settings import Settings
+from tests.conftest import stop_processes
 
 
 @pytest.fixture(scope="session")
@@ -71,14 +72,7 @@ def serving(tmp_path: Path) -> Iterator[Serve]:
     try:
         yield start
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_processes(procs)
 
 
 class Server:

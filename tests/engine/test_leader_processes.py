@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import stop_processes
+
 pytestmark = pytest.mark.postgres
 
 
@@ -69,11 +71,4 @@ def test_killed_leader_is_replaced_within_seconds(db_url: str, tmp_path: Path):
         took = wait_for(lambda: bool((health(ports[other]) or {}).get("leader")), 15)
         print(f"takeover after SIGKILL of the leader: {took:.1f} s (lease 2 s)")
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_processes(procs)
