@@ -64,7 +64,7 @@ class Bot:
 
 @pytest.fixture
 async def bot(db_url: str, nlu: EmbeddedBackend, detector: LanguageDetector) -> AsyncIterator[Bot]:
-    settings = Settings(database_url=db_url, demo_bookings=300, demo_days=7)
+    settings = Settings(database_url=db_url, demo_bookings=300, demo_days=10)
     rt = Runtime(settings, nlu=nlu, detector=detector)
     app = create_app(rt)
     async with app.router.lifespan_context(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
