@@ -206,12 +206,17 @@ def find_last_names(text: str, language: str = "en", context: dict[str, Any] | N
         return language == "de" and fold(word) in known
 
     # right after a booking reference: "x7k2pq de Vries", "booking a9qrzd Nowak cancel please"; in lower case only
-    # at the end of the message ("... x7k2pq jansen", "XMXPCR, de vries, thanks")
+    # at the end of the message ("... x7k2pq jansen", "XMXPCR, de vries, thanks") or of its clause when no word of
+    # it is an ordinary word ("booking yyzbbb meyer, i have a connection", "LET2YC mulder. what does it cost?")
     for _a, b in refs:
         start = b + (len(text[b:]) - len(text[b:].lstrip(" ,")))
         span = _take_name(text, start, full=False) if start < len(text) else None
-        if span and span[0] == start and (text[span[0]:span[1]].split()[-1][:1].isupper() or all(
-                fold(w) in STOP for w in re.findall(r"\w+", text[span[1]:]))):
+        if span and span[0] == start and (
+                text[span[0]:span[1]].split()[-1][:1].isupper()
+                or all(fold(w) in STOP for w in re.findall(r"\w+", text[span[1]:]))
+                or (re.match(r"\s*[,.;:!?]", text[span[1]:]) and all(
+                    fold(w) in _PARTICLES or (not _plain(w) and fold(w) not in known and len(w) >= 3)
+                    for w in text[span[0]:span[1]].split()))):
             value = " ".join(text[span[0]:span[1]].split())
             if fold(value) not in STOP and not noun(value) and not any(
                 fold(w) in STOP and fold(w) not in _PARTICLES for w in value.split()
