@@ -344,11 +344,14 @@ async def check_booking(ctx: ActionContext) -> str:
     return "ok"
 
 
-@action("check_disruption", outcomes=("disrupted", "not_disrupted"), sets=("current_segments", "disrupted"))
+@action("check_disruption", outcomes=("disrupted", "not_disrupted", "cancelled"),
+        sets=("current_segments", "disrupted"))
 async def check_disruption(ctx: ActionContext) -> str:
     """Whether the airline disrupted the booking's trip (and the booking still stands)."""
     b = await ctx.booking()
     _remember_booking(ctx, b)
+    if b.status == "cancelled":
+        return "cancelled"
     open_segments = [s for s in b.segments if s.status not in ("flown", "cancelled")]
     return "disrupted" if b.disrupted and b.status != "cancelled" and open_segments else "not_disrupted"
 
@@ -623,21 +626,47 @@ async def flight_status(ctx: ActionContext) -> str:
     return _status_outcome(status)
 
 
-@action("booking_flight_status", outcomes=STATUS_OUTCOMES, sets=('status', 'status_query'))
+# a connection: the next flight leaves within this time of the previous one's arrival (else it is another journey)
+CONNECTION_GAP = dt.timedelta(hours=24)
+# which flight of a journey the answer starts with: the one that needs the passenger's attention first
+_STATUS_FIRST = {"cancelled": 0, "delayed": 1}
+
+
+@action("booking_flight_status", outcomes=STATUS_OUTCOMES,
+        sets=('status', 'status_query', 'other_statuses', 'crisis_note'))
 async def booking_flight_status(ctx: ActionContext) -> str:
+    """The status of every flight of the booking's next journey (a connection's second flight too), starting with a
+    cancelled or delayed one."""
     b = await ctx.booking()
     upcoming = [s for s in b.segments if s.status not in ("flown",)] or list(b.segments)
-    seg = upcoming[0]
-    try:
-        status = await ctx.adapter.flight_status(seg.flight_number, local(seg.departure, seg.origin).date())
-    except FlightNotFound:
+    journey = upcoming[:1]
+    for seg in upcoming[1:]:
+        if seg.departure - journey[-1].arrival > CONNECTION_GAP:
+            break
+        journey.append(seg)
+    found: list[tuple[str, dict[str, Any]]] = []
+    for seg in journey:
+        try:
+            status = await ctx.adapter.flight_status(seg.flight_number, local(seg.departure, seg.origin).date())
+        except FlightNotFound:
+            continue
+        found.append((_status_outcome(status), status_dict(status)))
+    if not found:
+        seg = journey[0]
         ctx.slots["status_query"] = {
             "flight_number": seg.flight_number,
             "date": local(seg.departure, seg.origin).date().isoformat(),
         }
         return "not_found"
-    ctx.slots["status"] = status_dict(status)
-    return _status_outcome(status)
+    head = min(range(len(found)), key=lambda i: (_STATUS_FIRST.get(found[i][0], 2), i))
+    ctx.slots["status"] = found[head][1]
+    ctx.slots["other_statuses"] = [{**st, "outcome": o} for i, (o, st) in enumerate(found) if i != head]
+    crisis = ctx.run.turn.crisis
+    affecting = crisis.affecting(b, ctx.now) if crisis is not None else None
+    if affecting is not None and found[head][0] != "cancelled":
+        # the schedule may not show it yet: what the running crisis means for this trip comes with the status
+        ctx.slots["crisis_note"] = affecting.texts("holding", ctx.run.language, ctx.settings, ctx.now)
+    return found[head][0]
 
 
 # ---------------------------------------------------------------- step-up one-time code

@@ -96,6 +96,12 @@ LAST_CHANGE_TTL = dt.timedelta(hours=1)
 PRIVATE_SLOTS = ("last_name", "otp_code", "otp_hash", "otp_expires", "otp_tries")
 
 _REF = re.compile(r"[A-Z0-9]{6}")
+# a word that asks about the flight ("status of my booking YYZBBB meyer", "vertraagd?", "pünktlich")
+_STATUS_WORD = re.compile(
+    r"(?i)\b(?:status|statut|estado|stato|статус\w*|durum\w*|delay\w*|vertraag\w*|versp[äa]t\w*|retard\w*|retras\w*|"
+    r"ritard\w*|atras\w*|op[óo]źni\w*|f[öo]rsen\w*|forsink\w*|задерж\w*|gecik\w*|on time|op tijd|p[üu]nktlich|"
+    r"[àa] l'heure|a tiempo|in orario|no hor[áa]rio|a horas|punktualn\w*|i tid|вовремя|zaman[ıi]nda)\b"
+    r"|状況|状态|狀態|遅延|延误|延誤|定刻|准时|準時")
 _NAME = re.compile(r"[^\W\d_]+(?:[ '\u2019-][^\W\d_]+){0,3}")
 _FLIGHT = re.compile(r"([A-Z]{2}|[A-Z]\d|\d[A-Z])\s?(\d{1,4})")
 _TIME = re.compile(r"\b([01]?\d|2[0-3])[:.h]([0-5]\d)\b")
@@ -544,6 +550,22 @@ class FlowEngine(DialogueEngine):
         window = time_window(run.parse.text)
         if window is not None:  # "saturday evening", "after 6pm": for the flight search (search_alternatives)
             carry["time_of_day"] = list(window)
+        if carry.get("date") is None:
+            self._remember_shortcut(run, carry)
+
+    def _remember_shortcut(self, run: Run, carry: dict[str, Any]) -> None:
+        """A later date question's answer said before it was asked ("I want another flight, the earliest one", then
+        the booking): kept like a date, for that step's prefill."""
+        for frame in run.stack:
+            awaited = run.step_of(frame) if frame.get("awaiting") else None
+            for step in run.flow_of(frame).steps:
+                if (not isinstance(step, CollectStep) or step.expects != "date" or not step.shortcuts
+                        or step is awaited or frame["slots"].get(step.collect) is not None):
+                    continue
+                value = self._extract_shortcut(run, step)
+                if value is not None:
+                    carry[step.collect] = value
+                    return
 
     def _finish(self, run: Run) -> TurnResult:
         state = run.state
@@ -642,6 +664,10 @@ class FlowEngine(DialogueEngine):
         awaiting = top is not None and top.get("awaiting")
         if awaiting and run.intent != "crisis_info" and run.confident:
             return False  # the passenger answers the flow's question
+        if run.entity("booking_reference") and not awaiting:
+            # a booking given ("my flight was cancelled, booking ZPK76W name Dubois"): this passenger's own trip
+            # comes first (its flows apply the crisis waiver), not the general answer
+            return False
         ans = crisis.answer(run.turn.text, run.language, intent=run.intent, confident=run.confident,
                             now=run.turn.now)
         if ans is not None:
@@ -844,7 +870,8 @@ class FlowEngine(DialogueEngine):
         if flow_name == "booking_given":
             # asked about the flight, or told of a disruption: the flight's status rather than the choices
             slots = {"status_asked": run.intent == "flight_status" or "disruption" in run.parse.flags
-                     or "?" in run.parse.text or "？" in run.parse.text}
+                     or "?" in run.parse.text or "？" in run.parse.text
+                     or _STATUS_WORD.search(run.parse.text) is not None}
         run.stack.append(self._new_frame(run, flow_name, slots))
         await self._run(run)
 
@@ -1004,6 +1031,11 @@ class FlowEngine(DialogueEngine):
                 raise HandedOff
             elif isinstance(step, EndStep):
                 run.say(step.end, frame)
+                for other in frame["slots"].get("other_statuses") or ():
+                    # the other flights of a connection, each in its own status line
+                    run.say(f"status_{other['outcome']}", {**frame, "slots": {**frame["slots"], "status": other}})
+                if frame["slots"].get("crisis_note"):
+                    run.result.replies.append(Reply(text=str(frame["slots"]["crisis_note"]), kind="crisis_faq"))
                 return step.outcome
 
     @staticmethod
@@ -1057,17 +1089,28 @@ class FlowEngine(DialogueEngine):
             carry.pop(key, None)  # used (or superseded by what this message says)
         return value
 
-    def _extract(self, run: Run, step: CollectStep, frame: dict[str, Any], *, strict: bool) -> Any | None:
-        """The value this message gives for ``step``; ``strict`` ignores bare text (for prefill and corrections)."""
-        parse = run.parse
-        text = parse.text.strip()
-        normalized = _norm(text[:500]) if step.shortcuts else ""
+    @staticmethod
+    def _extract_shortcut(run: Run, step: CollectStep) -> str | None:
+        """The value one of the step's ``shortcuts`` phrases in this message means ("egal, hauptsache schnell" ->
+        asap)."""
+        if not step.shortcuts:
+            return None
+        normalized = _norm(run.parse.text.strip()[:500])
         for shortcut, per_language in step.shortcuts.items():
             for phrases in per_language.values():
                 for phrase in phrases:
                     pattern = _phrase_pattern(phrase)
                     if pattern is not None and pattern.search(normalized):
-                        return shortcut
+                        return str(shortcut)
+        return None
+
+    def _extract(self, run: Run, step: CollectStep, frame: dict[str, Any], *, strict: bool) -> Any | None:
+        """The value this message gives for ``step``; ``strict`` ignores bare text (for prefill and corrections)."""
+        parse = run.parse
+        text = parse.text.strip()
+        shortcut = self._extract_shortcut(run, step)
+        if shortcut is not None:
+            return shortcut
         exp = step.expects
         entity = step.entity or exp
         if exp == "booking_reference":

@@ -105,6 +105,9 @@ async def test_crisis_mode_end_to_end(bot: Bot):
     # ... and in other languages, paraphrased
     assert (await bot.say("de-1", "Muss ich fürs Umbuchen bezahlen?")).startswith("Ja. Geht Ihr Flug")
     assert "hotel" in (await bot.say("en-1", "will you pay for a hotel tonight?")).lower()
+    # a booking given with a crisis question: the passenger's own trip, with its flight's status and the crisis
+    answer = await bot.say("en-4", f"is my flight cancelled because of the ash?? booking {ref} name {name.lower()}")
+    assert ref in answer and "volcanic ash" in answer.lower(), answer
 
     # an affected passenger who asks for a human goes first in the queue
     for text in ("I want to cancel my booking", ref, name):

@@ -85,3 +85,19 @@ async def test_not_sure_at_a_confirmation_changes_nothing_and_asks_again(chat, a
     r = await c.send(unsure, "deny", confidence=0.7)
     assert said(flows, r, "not_changed_yet", language) and said(flows, r, "confirm_cancel_refund", language)
     assert not said(flows, r, "cancel_kept", language) and airline.changes() == 0
+
+
+async def test_the_status_of_a_connection_gives_every_flight_of_the_journey(chat, flows):
+    c = chat()
+    r = await c.send("whats the status of my booking MULTI1 rossi, i have a connection in amsterdam",
+                     booking_reference="MULTI1", last_name="rossi")
+    assert "KL2005" in text_of(r) and "KL1001" in text_of(r)
+    assert not said(flows, r, "what_to_do_found", "en")
+
+
+async def test_a_cancelled_booking_is_said_to_be_cancelled_at_once(chat, airline, flows):
+    airline.bookings["X7K2PQ"] = airline.bookings["X7K2PQ"].model_copy(update={"status": "cancelled"})
+    c = chat("nl")
+    r = await c.send("hallo mijn boeking is X7K2PQ en mijn naam is Jansen", booking_reference="X7K2PQ",
+                     last_name="Jansen")
+    assert said(flows, r, "booking_cancelled", "nl") and not said(flows, r, "what_to_do_found", "nl")
