@@ -3,26 +3,13 @@ feel. These messages are written for the test (patterns of real social messages,
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.nlu.asks import CueReader, read_feelings
 from bot.nlu.base import Parse
 from bot.nlu.text import normalize_for_classifier
-from bot.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def real(tmp_path_factory: pytest.TempPathFactory):
-    from bot.nlu.embedded import EmbeddedBackend
-
-    settings = Settings(content_dir=ROOT, cache_dir=tmp_path_factory.mktemp("cache"))
-    backend = EmbeddedBackend(settings, train_in_subprocess=False)
-    backend.load_or_train()
-    return backend
+# ``real``: the backend trained on intents/ (tests/nlu/conftest.py, shared with test_direct_asks.py)
 
 
 @pytest.mark.parametrize(("text", "lang"), [
