@@ -174,6 +174,20 @@ async def test_whatever_at_the_date_question_is_the_first_available_flight(bot: 
     assert options
 
 
+@pytest.mark.parametrize("opener", [
+    "I want another flight, the earliest one",
+    "ich brauche einen anderen Flug, hauptsache schnell",
+    "quiero cambiar mi vuelo, lo antes posible",
+])
+async def test_first_available_said_before_the_booking_is_not_asked_again(bot: Bot, opener: str):
+    b = await bot.booking()
+    await bot.say("early", opener)
+    replies = await bot.say("early", f"{b['reference']} {b['last_name']}")
+    ctx = await bot.context("early")
+    assert ctx.get("expecting") == "option", texts(replies)
+    assert ctx["options"]
+
+
 async def test_si_grazie_at_the_confirmation_is_a_yes(bot: Bot):
     b, _options = await to_options(bot, "it", "vorrei cambiare il mio volo", "il prima possibile")
     await bot.say("it", "il primo")
