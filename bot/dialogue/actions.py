@@ -356,6 +356,25 @@ async def check_disruption(ctx: ActionContext) -> str:
     return "disrupted" if b.disrupted and b.status != "cancelled" and open_segments else "not_disrupted"
 
 
+@action("fare_terms", outcomes=("waived", "free", "fees", "no_refund", "not_changeable"),
+        sets=("fare", "change_fee", "cancel_fee", "currency"))
+async def fare_terms(ctx: ActionContext) -> str:
+    """What changing or cancelling the verified booking costs ("what does it cost?")."""
+    b = await ctx.booking()
+    if (b.disrupted and b.status != "cancelled") or ctx.waiver(b).get("waiver"):
+        return "waived"
+    fare = b.fare
+    ctx.slots.update(fare=fare.fare_basis, change_fee=str(fare.change_fee), cancel_fee=str(fare.cancel_fee),
+                     currency=fare.currency)
+    if not fare.changeable:
+        return "not_changeable"
+    if not fare.refundable:
+        return "no_refund"
+    if not fare.change_fee and not fare.cancel_fee:
+        return "free"
+    return "fees"
+
+
 # ---------------------------------------------------------------- rebook
 
 

@@ -342,7 +342,9 @@ class Run:
             if slots.get("next_free_date"):
                 v["next_free_date"] = fmt.fmt_date(slots["next_free_date"], lang)
             cur = slots.get("currency") or "EUR"
-            for name in ("refund_amount", "voucher_amount", "cancel_fee", "fee_charged", "total_paid"):
+            if slots.get("fare"):
+                v["fare"] = str(slots["fare"])
+            for name in ("refund_amount", "voucher_amount", "cancel_fee", "change_fee", "fee_charged", "total_paid"):
                 if slots.get(name) is not None:
                     v[name] = fmt.fmt_money(slots[name], cur, lang)
             st = slots.get("status")
@@ -737,6 +739,11 @@ class FlowEngine(DialogueEngine):
                 # "stuck at Heathrow with no hotel, E949X2 O'Brien": the hotel answer, then the booking looked at
                 await self._start(run, "booking_given")
             return
+        if self._price_question(run):
+            # "booking LET2YC mulder, what does it cost?": the terms of this ticket (or of the fares in general)
+            self._understood(run)
+            await self._start(run, "fare_terms")
+            return
         data = run.entity("flight_number") or run.entity("booking_reference") or run.entity("last_name")
         if run.confident and intent in ("thanks", "greet") and data:
             # "... reserva 3x89e8 apelido Schneider, obrigada": the closing word never swallows the request
@@ -812,6 +819,20 @@ class FlowEngine(DialogueEngine):
         for key in keys:
             run.say(key)
         return True
+
+    def _price_question(self, run: Run) -> bool:
+        """What a change or a cancellation costs ("is there a fee?", "wat kost dat?"), with no change asked for and no
+        question about care or compensation (which those answers cover)."""
+        flags = run.parse.flags
+        return ("price" in flags and "care" not in flags and "compensation" not in flags
+                and "unsupported_language" not in flags and "fare_terms" in self.flows
+                and not (run.confident and run.intent in CARE_NOT_FOR))
+
+    async def _price_digression(self, run: Run) -> None:
+        """The price question answered in the middle of a flow; the parked question is asked again after it."""
+        self._understood(run)
+        run.stack.append(self._new_frame(run, "fare_terms"))
+        await self._run(run)
 
     def _main_choices(self, run: Run) -> tuple[Button, ...]:
         """Quick replies for what the bot can do; their Rasa-style payloads name the intent directly."""
@@ -1256,6 +1277,10 @@ class FlowEngine(DialogueEngine):
         if ("?" in run.parse.text or "？" in run.parse.text) and self._care_answer(run):
             run.ask(frame, prefix="back_to_flow")
             return
+        if (("?" in run.parse.text or "？" in run.parse.text) and not isinstance(step, ConfirmStep)
+                and "fare_terms" not in on_stack and self._price_question(run)):
+            await self._price_digression(run)
+            return
         # 2. a correction of something given earlier ("no, it's KL1235", "tomorrow instead")
         if not unsupported and await self._correction(run, frame):
             return
@@ -1283,6 +1308,12 @@ class FlowEngine(DialogueEngine):
                     self._goto(run, frame, target, run.index_of(frame))
                     await self._run(run)
                     return
+        elif (isinstance(step, ConfirmStep) and "price" in run.parse.flags
+              and self._confirm_answer(run) not in ("affirm", "deny")):
+            # "is there a fee?", "wat kost dat?" at the yes/no: the question again, with the amount it confirms
+            self._understood(run)
+            run.ask(frame, prefix="not_changed_yet")
+            return
         elif isinstance(step, ConfirmStep) and self._unsure(run):
             # "hmm weiß nicht", "not sure": no answer yet; nothing is done and the question is asked again
             self._understood(run)
@@ -1323,6 +1354,9 @@ class FlowEngine(DialogueEngine):
             return
         if self._care_answer(run):
             run.ask(frame, prefix="back_to_flow")
+            return
+        if "fare_terms" not in on_stack and not isinstance(step, ConfirmStep) and self._price_question(run):
+            await self._price_digression(run)
             return
         intent = run.intent
         if run.confident:

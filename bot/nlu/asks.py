@@ -26,6 +26,7 @@ from bot.nlu.cues import (
     CONTEXTS,
     FEELING_CUES,
     FEELINGS,
+    PRICE_CUES,
     REFUND_CUES,
     CuePattern,
     compile_cues,
@@ -56,10 +57,12 @@ class CueReader:
         self.refund = CuePattern(REFUND_CUES)
         self.care = CuePattern(CARE_CUES)
         self.compensation = CuePattern(COMPENSATION_CUES)
+        self.price = CuePattern(PRICE_CUES)
 
     def situation_flags(self, normalized: str, features: list[str] | None = None) -> list[str]:
         """Parse flags for the dialogue: "disruption" (the trip was disrupted: "my flight was cancelled"), "refund"
-        (the money back is asked for), "care" (meals, a hotel, transport while waiting) and "compensation".
+        (the money back is asked for), "care" (meals, a hotel, transport while waiting), "compensation" and "price"
+        (what a change or a cancellation costs).
         ``features``: what ``features(normalized)`` returned, when the caller has it."""
         flags = []
         if features is not None:  # ``features()`` of the same text has matched the contexts already
@@ -73,6 +76,8 @@ class CueReader:
             flags.append("care")
         if self.compensation.search(normalized):
             flags.append("compensation")
+        if self.price.search(normalized):
+            flags.append("price")
         return flags
 
     def ask_cues(self, normalized: str) -> list[str]:

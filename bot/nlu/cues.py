@@ -412,8 +412,34 @@ _COMPENSATION_CUES_UNFOLDED: dict[str, list[str]] = {
     "ja": [r"補償", r"賠償"],
     "zh": [r"赔偿", r"补偿"],
 }
+# What a change or a cancellation costs ("what does it cost?", "is there a fee?", "wat kost dat?"): the "price" flag;
+# the dialogue answers with the terms of the passenger's own ticket (flows/fare_terms.yml)
+_PRICE_CUES_UNFOLDED: dict[str, list[str]] = {
+    "en": [r"\bhow much\b", r"\bcosts?\b", r"\bcosting\b", r"\bfees?\b", r"\bprice\b", r"\bis it free\b",
+           r"\bfree of charge\b", r"\bpay (?:extra|more|anything|a fee)\b", r"\bcharge (?:me|us|anything|extra)\b"],
+    "nl": [r"\bkost(?:en|t)?\b", r"\bhoeveel\b", r"\bprijs\b", r"\btoeslag", r"\bextra betalen\b",
+           r"\bwijzigingskosten"],
+    "fr": [r"\bcombien\b", r"\bcoûte", r"\bcoût\b", r"\bfrais\b", r"\bprix\b", r"\bgratuit"],
+    "de": [r"\bkoste[tn]?\b", r"\bwie ?viel\b", r"\bgebühr", r"\bpreis\b", r"\baufpreis", r"\bkostenlos",
+           r"\bumsonst\b"],
+    "es": [r"\bcuánto\b", r"\bcuesta\b", r"\bcoste\b", r"\bcosto\b", r"\bprecio\b", r"\bcargo\b",
+           r"\bpenalización"],
+    "it": [r"\bquanto costa", r"\bcosta\b", r"\bcosto\b", r"\bprezzo\b", r"\bpenale\b", r"\bsupplemento\b",
+           r"\bgratuit"],
+    "pt": [r"\bquanto custa", r"\bcusta\b", r"\bcusto\b", r"\bpreço\b", r"\btaxa\b", r"\bgrátis\b"],
+    "pl": [r"\bile (?:to )?kosztuj", r"\bkosztuj\w*", r"\bkoszt\w*", r"\bcen[aeęy]\b", r"\bopłat\w*",
+           r"\bbezpłatn\w*", r"\bza darmo\b"],
+    "sv": [r"\bkostar\b", r"\bkostnad\w*", r"\bavgift\w*", r"\bvad blir priset\b"],
+    "da": [r"\bkoster\b", r"\bgebyr\w*", r"\bhvad er prisen\b"],
+    "ru": [r"\bсколько стоит", r"\bстоит\b", r"\bстоимост\w*", r"\bцен[аыу]\b", r"\bсбор\w*",
+           r"\bбесплатн\w*", r"\bдоплат\w*"],
+    "tr": [r"\bne kadar\b", r"\bücret\w*", r"\bfiyat\w*"],
+    "ja": [r"いくら", r"料金", r"手数料", r"費用", r"無料"],
+    "zh": [r"多少钱", r"多少錢", r"费用", r"手续费", r"收费", r"免费", r"价格"],
+}
 CARE_CUES: list[str] = [fold(p) for ps in _CARE_CUES_UNFOLDED.values() for p in ps]
 COMPENSATION_CUES: list[str] = [fold(p) for ps in _COMPENSATION_CUES_UNFOLDED.values() for p in ps]
+PRICE_CUES: list[str] = [fold(p) for ps in _PRICE_CUES_UNFOLDED.values() for p in ps]
 _FEELING_CUES_UNFOLDED: dict[str, dict[str, list[str]]] = {
     "ru": {"urgency": [r"\b(?:срочно|немедленно|сейчас же|сегодня вечером|как можно скорее)\b"],
            "distress": [r"\b(?:застрял\w*|ребен\w*|дет(?:и|ьми|ей)|коляск\w*|похорон\w*|болен|больна|отчаян\w*)\b"],

@@ -193,6 +193,22 @@ def test_care_and_compensation_questions_are_flagged(text: str, flags: list[str]
 
 
 @pytest.mark.parametrize(("text", "lang"), [
+    ("is there a fee?", "en"), ("what does it cost?", "en"), ("wat kost dat?", "nl"), ("combien ça coûte ?", "fr"),
+    ("was kostet das?", "de"), ("¿cuánto cuesta?", "es"), ("quanto costa?", "it"), ("quanto custa isso?", "pt"),
+    ("ile to kosztuje?", "pl"), ("vad kostar det?", "sv"), ("hvad koster det at ombooke?", "da"),
+    ("сколько это стоит?", "ru"), ("ücreti ne kadar?", "tr"), ("料金はいくらですか？", "ja"), ("多少钱？", "zh"),
+])
+def test_what_a_change_costs_is_flagged_in_every_language(text: str, lang: str) -> None:
+    assert "price" in CueReader().situation_flags(normalize_for_classifier(text)), lang
+
+
+@pytest.mark.parametrize("text", ["I want to change my flight to Friday", "is my flight on time?",
+                                  "j'ai pris le vol de 10h", "who pays for the hotel?"])
+def test_no_price_flag_without_a_price(text: str) -> None:
+    assert "price" not in CueReader().situation_flags(normalize_for_classifier(text))
+
+
+@pytest.mark.parametrize(("text", "lang"), [
     ("en realidad, cancela la reserva", "es"),
     ("mejor cancélalo", "es"),
     ("laat maar, annuleer het gewoon", "nl"),
