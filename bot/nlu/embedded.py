@@ -558,7 +558,7 @@ class EmbeddedBackend(NLUBackend):
         except Exception:
             log.exception("entity extraction failed")
             entities = []
-        normalized = normalize_for_classifier(BOOKING_ARTEFACT.sub("booking", clean[:MAX_CLASSIFIER_CHARS]))
+        normalized = normalize_for_classifier(BOOKING_ARTEFACT.sub("booking", _without_data(clean, entities)))
         normalized = self.speller.correct(normalized, lang)  # "chnage my flgiht" reads as "change my flight"
         ranking = self.model.predict(normalized, lang)
         cue_features = self.cues.features(normalized)  # the ask model's cue columns; also read below
@@ -570,10 +570,11 @@ class EmbeddedBackend(NLUBackend):
                           for a, sc in zip(self.model.ask_model.classes, ask_scores, strict=True)]
             asks = asks_from_scores(self.model.ask_model.classes, ask_scores, self.ask_margins)
         ranking = combine(self._adjust(clean, ranking, entities, ctx), asks, ctx)
-        if (ranking[0][0] == "affirm" and ctx.get("expecting") != "confirmation"
-                and "cancel" in cue_features):
-            # "ok, just cancel it" with no yes/no question open: not agreement, the cancellation is the ask
-            ranking = [("cancel", max(ranking[0][1], 0.9)), *((n, c * 0.1) for n, c in ranking if n != "cancel")]
+        ask_cue = next((a for a in ("cancel", "rebook") if a in cue_features), None)
+        if ranking[0][0] == "affirm" and ctx.get("expecting") != "confirmation" and ask_cue is not None:
+            # "ok, just cancel it", "ja umbuchen auf freitag" with no yes/no question open: not agreement, the
+            # cancellation or the new flight is the ask
+            ranking = [(ask_cue, max(ranking[0][1], 0.9)), *((n, c * 0.1) for n, c in ranking if n != ask_cue)]
         top_name, top_conf = ranking[0]
         preds = tuple(IntentPrediction(n, c) for n, c in ranking[:RANKING_SIZE])
         if top_conf < self.threshold or (top_name in ACTIONABLE_INTENTS and top_conf < self.action_threshold):
@@ -634,6 +635,23 @@ class EmbeddedBackend(NLUBackend):
 
 
 IN_FLOW_ANSWERS = frozenset({"choose_option", "provide_info", "affirm", "deny", "stop"})
+
+
+_DATA_ENTITIES = frozenset({"booking_reference", "last_name"})
+
+
+def _without_data(text: str, entities: list[Entity]) -> str:
+    """What the classifiers read: the text without the booking reference and the name in it ("rebook ERGBJF de boer"
+    is "rebook"; a random code or a surname says nothing about the ask), unless nothing else is left."""
+    text = text[:MAX_CLASSIFIER_CHARS]
+    spans = [(e.start, e.end) for e in entities if e.entity in _DATA_ENTITIES and e.end <= len(text)]
+    if not spans:
+        return text
+    chars = list(text)
+    for a, b in spans:
+        chars[a:b] = [" "] * (b - a)
+    rest = "".join(chars)
+    return rest if any(c.isalpha() for c in rest) else text
 
 
 def combine(ranking: list[tuple[str, float]], asks: list[Any], ctx: dict[str, Any]) -> list[tuple[str, float]]:
