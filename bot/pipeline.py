@@ -318,6 +318,9 @@ class Pipeline:
             # nothing of the bot's own while an agent has it) and adds the message to the case
             desk = await self.cases.passenger_message(conv, language=language, parse=parse, inbound_id=inbound_id)
             replies, extra = list(desk.replies), list(desk.writes)
+            if conv.owner == "queued" and not desk.back_to_bot:
+                # "who pays for the hotel?" while waiting: what the bot knows, then the place in the queue
+                replies = [*self.dialogue.answers_while_queued(parse, language), *replies]
             if desk.back_to_bot:  # the passenger withdrew; a new request is served right away
                 owner, handoff_reason, serve = "bot", None, desk.serve
                 audit.append({"action": "handoff_withdrawn", "new_request": desk.serve})

@@ -353,7 +353,7 @@ async def check_disruption(ctx: ActionContext) -> str:
     if b.status == "cancelled":
         return "cancelled"
     open_segments = [s for s in b.segments if s.status not in ("flown", "cancelled")]
-    return "disrupted" if b.disrupted and b.status != "cancelled" and open_segments else "not_disrupted"
+    return "disrupted" if b.disrupted and open_segments else "not_disrupted"
 
 
 @action("fare_terms", outcomes=("waived", "free", "fees", "no_refund", "not_changeable"),

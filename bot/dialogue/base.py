@@ -99,3 +99,8 @@ class DialogueEngine(AsyncResource):
     @abc.abstractmethod
     async def handle(self, turn: Turn) -> TurnResult:
         """Decide what to do with one message. Never raises for passenger input."""
+
+    def answers_while_queued(self, parse: Parse, language: str) -> list[Reply]:
+        """General answers the bot can give to a passenger who waits for a person (what care and compensation EU261
+        gives); the conversation stays with the queue. None by default."""
+        return []

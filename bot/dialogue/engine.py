@@ -820,6 +820,12 @@ class FlowEngine(DialogueEngine):
             run.say(key)
         return True
 
+    def answers_while_queued(self, parse: Parse, language: str) -> list[Reply]:
+        if "unsupported_language" in parse.flags:
+            return []
+        keys = [f"intent_{f}" for f in ("care", "compensation") if f in parse.flags]
+        return [Reply(text=t) for k in keys if (t := self.flows.response(k, language))]
+
     def _price_question(self, run: Run) -> bool:
         """What a change or a cancellation costs ("is there a fee?", "wat kost dat?"), with no change asked for and no
         question about care or compensation (which those answers cover)."""

@@ -354,3 +354,16 @@ async def test_typos_in_the_ask_still_start_it(bot: Bot, message: str, expecting
     sender = f"typo-{message}"
     replies = await bot.say(sender, message)
     assert (await bot.context(sender)).get("expecting") == expecting, texts(replies)
+
+
+@pytest.mark.parametrize(("ask_person", "hotel", "word"), [
+    ("I want to talk to a person", "who pays for the hotel tonight?", "hotel"),
+    ("ich möchte mit einem Mitarbeiter sprechen", "Bekomme ich eine Entschädigung?", "250"),
+])
+async def test_a_care_question_while_waiting_for_a_person_is_answered_and_the_place_kept(
+        bot: Bot, ask_person: str, hotel: str, word: str):
+    await bot.say("queued", ask_person)
+    replies = await bot.say("queued", hotel)
+    assert word in texts(replies).lower(), texts(replies)
+    conv = await bot.runtime.store.find_conversation("rest", "queued")
+    assert conv.owner == "queued"  # still waiting for the person
