@@ -258,6 +258,7 @@ NAME_PARTICLES = frozenset(
 )
 SWITCH_WORDS = 3  # own words of another language it takes to change a settled conversation's language
 SETTLE_WORDS = 3  # own words of its language that settle a conversation's language
+_CJK_LANGUAGES = frozenset({"ja", "zh"})
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
@@ -337,7 +338,9 @@ def conversation_language(detector: LanguageDetector, text: object, current: str
 
     def own_words(lang: str | None, against: str | None) -> int:
         """How many of the message's words belong to ``lang`` (and not to ``against``)."""
-        if cjk > latin:  # no spaces between words: four characters or more are more than a name (two or three)
+        if cjk > latin or (cjk >= 4 and lang in _CJK_LANGUAGES):
+            # no spaces between words: four characters or more are more than a name (two or three); a Latin code or
+            # name in it ("訂位代號 XMXPCR 姓 de vries") does not make it a Latin-script message
             return max(0, cjk - 1)
         mine = vocab.get(lang) if lang else None
         other = vocab.get(against) if against else None

@@ -127,6 +127,7 @@ def test_airports_with_roles(x: EntityExtractor, lang: str, text: str, expected:
     ("zh", "姓 王", "王"),
     ("zh", "名字是 Wang Fang", "Wang"),  # Chinese order: the family name first
     ("zh", "预订号X7K2PQ，姓Jansen", "Jansen"),
+    ("zh", "我的航班取消了嗎？訂位代號 XMXPCR 姓 de vries", "de vries"),  # a particle belongs to the surname
 ])
 def test_last_names(x: EntityExtractor, lang: str, text: str, name: str) -> None:
     assert found(x, text, lang, "last_name") == [name]

@@ -57,3 +57,10 @@ def test_a_code_or_a_number_keeps_the_conversation_language(detector: LanguageDe
     for lang in ("ru", "tr", "ja", "zh"):
         assert detector.detect("X7K2PQ", lang).language == lang
         assert detector.detect("2", lang).language == lang
+
+
+def test_a_chinese_or_japanese_first_message_with_a_latin_code_and_name_is_answered_in_its_language(
+        detector: LanguageDetector) -> None:
+    # the Latin letters of "XMXPCR" and "de vries" outnumber the characters, but they are data, not English
+    assert detector.detect_in_conversation("我的航班取消了嗎？訂位代號 XMXPCR 姓 de vries", None).language == "zh"
+    assert detector.detect_in_conversation("予約番号 XMXPCR 名前 de vries です", None).language == "ja"

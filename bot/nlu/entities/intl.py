@@ -514,6 +514,7 @@ _TR_STOP = frozenset(fold(w) for w in (
     "istiyorum lazım".split()))
 _JA_CUES = "名字は|苗字は|姓は|名前は|氏名は|名字：|苗字：|姓：|名前：|氏名：|名字:|姓:|名前:|ラストネームは"
 _JA_END = _f("です|でございます|と申します|といいます|で|名義|。|、|の|と|さん|様")
+_NAME_PARTICLES = frozenset("de van der den von da di del della le la du dos das ter ten mac mc".split())
 _ZH_SURNAME_CUES = "姓氏是|姓氏|姓是|我姓|姓"
 _ZH_FULL_CUES = "名字是|名字叫|姓名是|姓名：|姓名:|姓名|我叫|叫做"
 _ZH_NOT_NAME = frozenset(fold("吗呢的了啊吧名氏和与及都也就还是不在要"))
@@ -666,6 +667,8 @@ def find_names_intl(text: str, language: str, ctx: dict[str, Any], taken: list[t
             lat = re.match(r"(" + _LATIN_NAME + r")(?:\s+(" + _LATIN_NAME + r"))?", text[pos:])
             if lat:
                 name = lat.group(1)  # Chinese order: the family name first ("Wang Fang")
+                if lat.group(2) and fold(name) in _NAME_PARTICLES:
+                    name = lat.group(0)  # "姓 de Vries", "姓 van Dijk": the particle belongs to the surname
                 s = pos
                 if fold(name) in ("ok", "no") or not free(s, s + len(name)):
                     continue
