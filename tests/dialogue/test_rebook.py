@@ -349,3 +349,13 @@ async def test_anything_later_shows_the_flights_after_the_last_one_shown(chat, f
     assert expecting(r) == "option" and not said(flows, r, "confirm_rebook", language)
     again = c.state["stack"][-1]["slots"]["options"]
     assert again and all(o["segments"][0]["departure"] > last for o in again)
+
+
+@pytest.mark.parametrize(("reference", "name", "key"), [("PTNR01", "Brown", "handoff_partner"),
+                                                       ("RTRIP1", "Rossi", "handoff_complex")])
+async def test_a_handoff_for_a_partner_flight_or_several_flights_says_why(chat, flows, reference, name, key):
+    c = chat("de")
+    await c.w("rebook", "rebook")
+    await c.send(reference, booking_reference=reference)
+    r = await c.send(name, last_name=name)
+    assert r.handoff is not None and said(flows, r, key, "de")
