@@ -784,7 +784,15 @@ class FlowEngine(DialogueEngine):
         if flow_name in ("rebook", "cancel") and self._crisis_queue_change(run, flow_name):
             return
         if flow_name and (not self.flows[flow_name].internal or flow_name == "booking_given"):
+            before = len(run.result.replies)
             await self._start(run, flow_name)
+            if ("?" in run.parse.text or "？" in run.parse.text) and run.result.handoff is None:
+                # "... rebook us on the 17th. who pays for our food and will we get compensation??": the question is
+                # answered too, before the change's first question (which stays the last thing said)
+                flow_replies = run.result.replies[before:]
+                del run.result.replies[before:]
+                self._care_answer(run, asked_with=True)
+                run.result.replies.extend(flow_replies)
             return
         if intent == "affirm" and self._recent_change(run):
             run.say("already_done")
@@ -809,11 +817,13 @@ class FlowEngine(DialogueEngine):
                 return
         run.say("intent_help", buttons=self._main_choices(run))
 
-    def _care_answer(self, run: Run) -> bool:
+    def _care_answer(self, run: Run, *, asked_with: bool = False) -> bool:
         """A question about care while waiting (meals, a hotel) or compensation, with no change asked for: what EU261
-        gives, rather than the generic text of the intent it was read as."""
+        gives, rather than the generic text of the intent it was read as. ``asked_with``: asked in the message that
+        started a change (answered after the change's first step)."""
         keys = [f"intent_{f}" for f in ("care", "compensation") if f in run.parse.flags]
-        if not keys or (run.confident and run.intent in CARE_NOT_FOR) or "unsupported_language" in run.parse.flags:
+        if not keys or "unsupported_language" in run.parse.flags or (
+                not asked_with and run.confident and run.intent in CARE_NOT_FOR):
             return False
         self._understood(run)
         for key in keys:

@@ -101,3 +101,13 @@ async def test_a_cancelled_booking_is_said_to_be_cancelled_at_once(chat, airline
     r = await c.send("hallo mijn boeking is X7K2PQ en mijn naam is Jansen", booking_reference="X7K2PQ",
                      last_name="Jansen")
     assert said(flows, r, "booking_cancelled", "nl") and not said(flows, r, "what_to_do_found", "nl")
+
+
+async def test_a_care_question_in_the_message_that_asks_for_a_new_flight_is_answered_too(chat, flows):
+    c = chat()
+    r = await c.send("strike again!! rebook me please. who pays for our food and will we get compensation??",
+                     "rebook", flags=("care", "compensation"))
+    assert said(flows, r, "intent_care", "en") and said(flows, r, "intent_compensation", "en")
+    assert expecting(r) == "booking_reference"  # the rebooking goes on: its question comes last
+    last = r.replies[-1].text.lower()
+    assert "hotel" not in last and "compensation" not in last and "booking" in last
