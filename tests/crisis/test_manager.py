@@ -170,7 +170,9 @@ async def test_a_restart_in_the_middle_of_a_broadcast_neither_doubles_nor_loses(
 
     channels = [ChannelLimit("telegram", 4096, recipient="@demo_status"), ChannelLimit("status", 10_000)]
     m = make_manager(seeded, playbooks, channels=channels)
-    await m.start("volcanic-ash", SAMPLE_PARAMS["volcanic-ash"], "alice", now=NOW)
+    # started no later than the real clock: the dispatcher sends what is due now (NOW is 06:00 UTC today)
+    started = min(NOW, utcnow())
+    await m.start("volcanic-ash", SAMPLE_PARAMS["volcanic-ash"], "alice", now=started)
     store = Store(seeded)
     first = Recorder(crash_after=4)
     d1 = OutboxDispatcher(store, {"telegram": first}, batch=3, claim_seconds=30)
@@ -182,7 +184,7 @@ async def test_a_restart_in_the_middle_of_a_broadcast_neither_doubles_nor_loses(
     async with store.transaction() as s:
         await s.execute(update(OutboxItem).where(OutboxItem.status == "sending").values(claimed_until=utcnow()))
     with pytest.raises(CrisisError, match="already running"):
-        await m.start("volcanic-ash", SAMPLE_PARAMS["volcanic-ash"], "alice", now=NOW)
+        await m.start("volcanic-ash", SAMPLE_PARAMS["volcanic-ash"], "alice", now=started)
     second = Recorder()
     d2 = OutboxDispatcher(store, {"telegram": second}, batch=3, claim_seconds=30)
     while await d2.drain_once():
