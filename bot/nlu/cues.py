@@ -189,7 +189,9 @@ ASK_CUES: dict[str, dict[str, list[str]]] = {
                    r"\b(?:riprotegg|riprenot|rebook)", r"\btornare a casa\b", r"\bcoincidenza persa|"
                    r"perso (?:la )?coincidenza"],
         "cancel": [r"\bannullare (?:il|la|mio|mia|nostro|nostra)\b", r"\b(?:voglio|vorrei|come|posso) (?:\w+ )?"
-                   r"(?:annullare|cancellare)\b", r"\brimbors"],
+                   r"(?:annullare|cancellare)\b", r"\brimbors",
+                   r"\b(?:cancella|annulla|cancellate|annullate)(?:mi)? (?:la |il |mia |mio |la mia |il mio )?"
+                   r"(?:prenotazione|biglietto|volo|viaggio)\b"],
         "flight_status": [r"\b(?:il mio|il|nostro) volo (?:\w+ )?(?:e|parte|sara|va)\b", r"\bin orario\s?\?",
                           r"\b(?:quando|a che ora) (?:parte|decolla|arriva|partira)", r"\bquale gate\b",
                           r"\bstato del (?:mio )?volo", r"\b(?:in ritardo|cancellato|annullato)\s?\?",
@@ -263,6 +265,7 @@ _ASK_CUES_UNFOLDED: dict[str, dict[str, list[str]]] = {
                    r"\b(?:перенес(?:ти|ите|и)|поменя(?:ть|йте|й)|измени(?:ть|те)|смени(?:ть|те)|сдвин(?:уть|ьте))"
                    r" (?:\w+ ){0,2}(?:рейс|билет|дат|брон|вылет|перел[её]т|поездк|обратн)\w*",
                    r"\b(?:друг|следующ|нов|ближайш|ранн|поздн|утренн|вечерн)\w* (?:\w+ )?рейс",
+                   r"\b(?:самый|самого) (?:ранн|первы|ближайш)\w* рейс",
                    r"\bнуж(?:ен|но|на) (?:\w+ ){0,2}(?:рейс|улететь|вылететь|домой|билет)",
                    r"\b(?:улететь|вылететь|улечу|полететь|вернуться|попасть|добраться) (?:\w+ )?"
                    r"(?:домой|завтра|сегодня|раньше|позже|вместо)",
