@@ -565,11 +565,13 @@ async def rebook(ctx: ActionContext) -> str:
 @action(
     "cancel_terms",
     outcomes=("disrupted", "refund", "fee_refund", "voucher"),
-    sets=('currency', 'total_paid', 'cancel_mode', 'refund_amount', 'cancel_fee', 'voucher_amount'),
+    sets=('currency', 'total_paid', 'cancel_mode', 'refund_amount', 'cancel_fee', 'voucher_amount', 'travellers'),
 )
 async def cancel_terms(ctx: ActionContext) -> str:
     b = await ctx.booking()
     fare = b.fare
+    # a cancellation is for the whole booking: with several travellers the question says so, by first name
+    ctx.slots["travellers"] = [p.first_name for p in b.passengers] if len(b.passengers) > 1 else []
     ctx.slots["currency"] = fare.currency
     ctx.slots["total_paid"] = str(fare.total_paid)
     if b.disrupted:

@@ -344,6 +344,10 @@ class Run:
             cur = slots.get("currency") or "EUR"
             if slots.get("fare"):
                 v["fare"] = str(slots["fare"])
+            travellers = slots.get("travellers") or []
+            v["whole_booking"] = (t("whole_booking_note").format(count=len(travellers),
+                                                                 names=fmt.name_list(travellers, lang)) + " "
+                                  if len(travellers) > 1 else "")
             for name in ("refund_amount", "voucher_amount", "cancel_fee", "change_fee", "fee_charged", "total_paid"):
                 if slots.get(name) is not None:
                     v[name] = fmt.fmt_money(slots[name], cur, lang)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_skeleton
+from babel.lists import format_list
 from babel.numbers import format_currency
 
 if TYPE_CHECKING:
@@ -80,6 +81,11 @@ def fmt_date(value: dt.date | str, language: str) -> str:
     if isinstance(value, str):
         value = dt.date.fromisoformat(value)
     return format_date(value, format="long", locale=locale_for(language))
+
+
+def name_list(names: list[str], language: str) -> str:
+    """"Anna and Piet", "Anna et Piet", "Анна и Пит" (the language's own way of listing)."""
+    return format_list([str(n) for n in names], locale=locale_for(language))
 
 
 def to_decimal(value: Any) -> Decimal:

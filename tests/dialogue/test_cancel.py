@@ -299,3 +299,19 @@ async def test_the_eu261_choice_in_the_passengers_words(chat, flows, language, w
     assert said(flows, r, "eu261_offer", language)
     r = await c.send(words, "complaint", confidence=0.6)
     assert said(flows, r, then, language), text_of(r)
+
+
+async def test_cancelling_a_booking_of_several_travellers_says_it_cancels_it_for_all(chat, airline, flows):
+    c = chat()
+    await c.w("cancel", "cancel")
+    await c.identify("M3RTNS", "Müller")
+    r = c.results[-1]
+    assert expecting(r) == "confirmation" and "2 travellers" in text_of(r), text_of(r)
+    assert airline.changes() == 0
+
+
+async def test_cancelling_a_booking_of_one_traveller_says_nothing_about_others(chat, flows):
+    c = chat()
+    await c.w("cancel", "cancel")
+    r = await c.identify()
+    assert expecting(r) == "confirmation" and "travellers" not in text_of(r)
