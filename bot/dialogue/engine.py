@@ -617,7 +617,11 @@ class FlowEngine(DialogueEngine):
             # servable ask, or anger again later in the conversation, goes to a person
             counters = state["counters"]
             counters["angry"] = int(counters.get("angry") or 0) + 1
-            if counters["angry"] >= 2 or not (run.confident and run.intent in SERVABLE_WHEN_ANGRY):
+            servable = (run.confident and run.intent in SERVABLE_WHEN_ANGRY) or (
+                # "this is a disgrace!!! my flight is cancelled ... booking 35AS8L schneider": the booking is looked
+                # at (the EU261 choice, its status) before anyone is asked to wait for a person
+                run.entity("booking_reference") is not None and "booking_given" in self.flows)
+            if counters["angry"] >= 2 or not servable:
                 self._handoff(run, "angry", "handoff_angry", priority=1)
                 return
             run.result.events.append({"action": "angry_served", "intent": run.intent})

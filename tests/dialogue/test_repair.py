@@ -318,3 +318,10 @@ async def test_status_question_with_a_date_is_not_taken_as_the_travel_date(chat,
     r = await c.send("is KL1235 on time today?", "flight_status", flight_number="KL1235", date="2026-11-24")
     assert said(flows, r, "status_delayed", "en") and expecting(r) == "option"
     assert c.state["stack"][-1]["slots"]["travel_date"] == TOMORROW.isoformat()
+
+
+async def test_an_angry_message_with_the_booking_has_the_booking_looked_at_first(chat, flows):
+    c = chat()
+    r = await c.send("this is a disgrace!!! my flight is cancelled because of the volcano. booking C4NCLD dupont",
+                     "complaint", flags=("angry", "disruption"), booking_reference="C4NCLD", last_name="dupont")
+    assert r.handoff is None and said(flows, r, "eu261_offer", "en")
