@@ -618,7 +618,7 @@ async def cancel(ctx: ActionContext) -> str:
 
 # ---------------------------------------------------------------- flight status
 
-STATUS_OUTCOMES = ("on_time", "delayed", "cancelled", "departed", "arrived", "not_found")
+STATUS_OUTCOMES = ("on_time", "delayed", "cancelled", "departed", "arrived", "not_found", "affected")
 
 
 def _status_outcome(s: FlightStatus) -> str:
@@ -650,7 +650,7 @@ async def flight_status(ctx: ActionContext) -> str:
 # a connection: the next flight leaves within this time of the previous one's arrival (else it is another journey)
 CONNECTION_GAP = dt.timedelta(hours=24)
 # which flight of a journey the answer starts with: the one that needs the passenger's attention first
-_STATUS_FIRST = {"cancelled": 0, "delayed": 1}
+_STATUS_FIRST = {"cancelled": 0, "affected": 1, "delayed": 2}
 
 
 @action("booking_flight_status", outcomes=STATUS_OUTCOMES,
@@ -679,13 +679,18 @@ async def booking_flight_status(ctx: ActionContext) -> str:
             "date": local(seg.departure, seg.origin).date().isoformat(),
         }
         return "not_found"
-    head = min(range(len(found)), key=lambda i: (_STATUS_FIRST.get(found[i][0], 2), i))
-    ctx.slots["status"] = found[head][1]
-    ctx.slots["other_statuses"] = [{**st, "outcome": o} for i, (o, st) in enumerate(found) if i != head]
     crisis = ctx.run.turn.crisis
     affecting = crisis.affecting(b, ctx.now) if crisis is not None else None
+    if affecting is not None:
+        # the schedule may not show it yet: a flight planned within the crisis's airports and hours is not "on time"
+        found = [("affected" if o in ("on_time", "delayed") and affecting.scope.matches(
+            st["flight_number"], st["origin"], st["destination"], dt.datetime.fromisoformat(st["scheduled_departure"]))
+            else o, st) for o, st in found]
+    head = min(range(len(found)), key=lambda i: (_STATUS_FIRST.get(found[i][0], 3), i))
+    ctx.slots["status"] = found[head][1]
+    ctx.slots["other_statuses"] = [{**st, "outcome": o} for i, (o, st) in enumerate(found) if i != head]
     if affecting is not None and found[head][0] != "cancelled":
-        # the schedule may not show it yet: what the running crisis means for this trip comes with the status
+        # what the running crisis means for this trip comes with the status
         ctx.slots["crisis_note"] = affecting.texts("holding", ctx.run.language, ctx.settings, ctx.now)
     return found[head][0]
 

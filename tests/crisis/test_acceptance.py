@@ -108,6 +108,7 @@ async def test_crisis_mode_end_to_end(bot: Bot):
     # a booking given with a crisis question: the passenger's own trip, with its flight's status and the crisis
     answer = await bot.say("en-4", f"is my flight cancelled because of the ash?? booking {ref} name {name.lower()}")
     assert ref in answer and "volcanic ash" in answer.lower(), answer
+    assert "on time" not in answer and "unlikely to operate as planned" in answer, answer  # within the closure
 
     # an affected passenger who asks for a human goes first in the queue
     for text in ("I want to cancel my booking", ref, name):
