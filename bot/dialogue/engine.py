@@ -1222,6 +1222,10 @@ class FlowEngine(DialogueEngine):
                 for c in step.choices:
                     if run.intent in c.intents:
                         return c.value
+            for c in step.choices:  # "ok then I'd rather go on thursday" at the EU261 choice: a new flight later
+                if any((run.wished_date(strict=True) if e == "date" else run.entity(e)) is not None
+                       for e in c.entities):
+                    return c.value
             return None
         if exp == "otp":
             digits = re.sub(r"[\s-]", "", text)

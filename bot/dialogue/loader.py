@@ -71,6 +71,7 @@ class Choice(_Base):
     value: str
     label: str  # response key of the label shown in the list
     intents: tuple[str, ...] = ()  # an intent that also picks this choice (e.g. cancel -> refund)
+    entities: tuple[str, ...] = ()  # a message giving one of these also picks it ("thursday please" -> later)
 
 
 class CollectStep(_Step):

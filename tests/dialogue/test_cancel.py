@@ -95,6 +95,15 @@ async def test_eu261_reroute_later(chat, flows):
     assert "KL1237" in text_of(r)
 
 
+async def test_a_day_at_the_eu261_choice_is_a_new_flight_that_day(chat, airline, flows):
+    c = chat()
+    await c.w("cancel", "cancel")
+    await c.identify("C4NCLD", "Dupont")
+    r = await c.send("ok then i'd rather go tomorrow", "provide_info", date="2026-11-25")
+    assert "KL1237" in text_of(r) and expecting(r) == "option"  # tomorrow's flights at once
+    assert airline.changes() == 0
+
+
 async def test_eu261_choice_out_of_range_keeps_state(chat, airline, flows):
     c = chat()
     await c.w("cancel", "cancel")
