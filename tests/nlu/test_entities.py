@@ -193,6 +193,7 @@ def test_a_number_in_a_sentence_is_no_option(x: EntityExtractor) -> None:
     # ... or at the end of its clause, when it is no ordinary word
     ("en", "whats the status of my booking YYZBBB meyer, i have a connection in amsterdam", "meyer"),
     ("en", "hi i have a light ticket, booking LET2YC mulder. what does it cost?", "mulder"),
+    ("en", "Please change my flight X7K2PQ jansen to saturday.", "jansen"),
     # "'t" and "t" are name particles
     ("nl", "P4E2T5 van 't Hof", "van 't Hof"),
     ("nl", "P4E2T5 van t Hof", "van t Hof"),
@@ -208,6 +209,8 @@ def test_last_name_when_asked_and_not_otherwise(x: EntityExtractor) -> None:
     assert values(x, "x7k2pq tomorrow", kind="last_name") == []
     assert values(x, "booking x7k2pq please, I want to rebook", kind="last_name") == []
     assert values(x, "ref x7k2pq flight, what now?", kind="last_name") == []
+    assert values(x, "X7K2PQ today to london", kind="last_name") == []
+    assert values(x, "booking X7K2PQ cancel for me", kind="last_name") == []
     assert values(x, "Jansen") == []
     assert values(x, "thanks", ctx={"expecting": "last_name"}) == []
 

@@ -96,6 +96,11 @@ def plain_words() -> frozenset[str]:
     return frozenset().union(*vocab.values()) if vocab else frozenset()
 
 
+# words that end a name that came right after the booking code ("X7K2PQ jansen to saturday", "... jansen for friday")
+_FOLLOWERS = frozenset("to for on please pls naar voor op graag pour au sur nach auf für bitte para a al per "
+                       "na på til".split())
+
+
 def _plain(word: str) -> bool:
     low = fold(word)
     return low in STOP or low in plain_words()
@@ -214,7 +219,8 @@ def find_last_names(text: str, language: str = "en", context: dict[str, Any] | N
         if span and span[0] == start and (
                 text[span[0]:span[1]].split()[-1][:1].isupper()
                 or all(fold(w) in STOP for w in re.findall(r"\w+", text[span[1]:]))
-                or (re.match(r"\s*[,.;:!?]", text[span[1]:]) and all(
+                or ((re.match(r"\s*[,.;:!?]", text[span[1]:])
+                     or fold(next(iter(re.findall(r"\w+", text[span[1]:])), "")) in _FOLLOWERS) and all(
                     fold(w) in _PARTICLES or (not _plain(w) and fold(w) not in known and len(w) >= 3)
                     for w in text[span[0]:span[1]].split()))):
             value = " ".join(text[span[0]:span[1]].split())
