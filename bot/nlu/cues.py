@@ -116,7 +116,8 @@ ASK_CUES: dict[str, dict[str, list[str]]] = {
     "nl": {
         "rebook": [r"\b(?:om|her)boek", r"\bboek (?:me|mij|ons|hem|haar|hen) (?:\w+ ){0,3}om\b",
                    r"\b(?:andere|nieuwe|volgende|eerdere|latere) (?:vlucht|verbinding)",
-                   r"\bvlucht (?:wijzigen|veranderen|omzetten)", r"\b(?:wijzig|verander|verzet)\w* (?:mijn |onze )?"
+                   r"\bvlucht (?:\w+ ){0,2}(?:wijzigen|veranderen|omzetten|verzetten|verplaatsen)",
+                   r"\b(?:wijzig|verander|verzet)\w* (?:mijn |onze )?"
                    r"(?:vlucht|boeking|ticket|reis)", r"\b(?:zet|boek) (?:me|mij|ons) (?:om|op)\b",
                    r"\bwil (?:\w+ )?(?:naar huis|thuis komen)", r"\bkan ik (?:\w+ )?(?:morgen|vandaag|eerder|later) "
                    r"(?:vliegen|vertrekken|weg)", r"\baansluiting (?:gemist|missen)"],

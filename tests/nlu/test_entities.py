@@ -166,6 +166,9 @@ def test_options_resolved_against_offered_ones(x: EntityExtractor) -> None:
     assert values(x, "the one at 7.15", ctx=OPTIONS) == [("option", 3)]
     assert values(x, "kl 2001", ctx=OPTIONS) == [("option", 3)]
     assert values(x, "the last one", ctx=OPTIONS) == [("option", 3)]
+    assert values(x, "de middelste", "nl", ctx=OPTIONS) == [("option", 2)]
+    assert values(x, "die mittlere bitte", "de", ctx=OPTIONS) == [("option", 2)]
+    assert values(x, "in the middle of the night", ctx=OPTIONS) == []
     assert values(x, "option 7", ctx=OPTIONS) == []  # only three were offered
 
 

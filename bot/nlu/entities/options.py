@@ -47,6 +47,10 @@ _ORD_RE = re.compile(
 _CUE_NUM_RE = re.compile(r"(?<![\w])(?:" + CUES + r")\.?\s*(?P<num>[1-9])(?![\w:.,]\d|\w)")
 _LAST_RE = re.compile(r"(?<![\w])(?:the\s+|de\s+|la\s+|le\s+|die\s+|el\s+|il\s+|a\s+|o\s+|den\s+|det\s+)?(?:"
                       + "|".join(LAST_WORDS.split()) + r")(?:\s+(?:" + AFTER + r"))?(?![\w])")
+MIDDLE_WORDS = ("middle middelste mittlere mittleren mittleres milieu medio mezzo meio srodkowy srodkowa srodkowe "
+                "mellersta mellemste midterste")
+_MIDDLE_RE = re.compile(r"(?<![\w])(?:(?:" + ARTICLES + r"|du|del|di|do|in the|in het)\s+)?(?:"
+                        + "|".join(MIDDLE_WORDS.split()) + r")(?:\s+(?:" + AFTER + r"))?(?![\w])(?!\s+of\b)")
 _BARE_NUM_RE = re.compile(r"^\W*(?:(?:" + ARTICLES + r"|nr|no|number|nummer|numero|numer|#)\.?\s*)?(?P<num>[1-9])"
                           r"\W*(?:(?:" + AFTER + r")\W*)*$")
 # a word right after the ordinal that it qualifies ("second bag"), other than please/thanks and the like
@@ -143,6 +147,11 @@ def find_options(text: str, language: str = "en", context: dict[str, Any] | None
     if not out and n_options and last and (expecting or short):
         out.append(Entity("option", _index_of(options[-1], n_options - 1), last.start(), last.end(),
                           text[last.start():last.end()]))
+    middle = _MIDDLE_RE.search(folded)
+    if not out and n_options >= 3 and n_options % 2 == 1 and middle and (expecting or short):
+        i = n_options // 2  # "de middelste" of three is the second
+        out.append(Entity("option", _index_of(options[i], i), middle.start(), middle.end(),
+                          text[middle.start():middle.end()]))
     return out
 
 
