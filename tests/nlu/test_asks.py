@@ -218,3 +218,12 @@ def test_cancel_it_said_at_the_flight_options_is_a_cancellation(real, text: str,
     options = [{"index": 1, "flight_numbers": ["KL1"], "departure_local": "07:55", "date_local": "2026-12-10",
                 "stops": 0}]
     assert real.parse_sync(text, lang, context={"expecting": "option", "options": options}).intent.name == "cancel"
+
+
+@pytest.mark.parametrize(("text", "lang", "ask"), [
+    ("we have been waiting for hours at the airport with two kids. change my flight X7K2PQ Jansen", "en", "rebook"),
+    ("seit drei Stunden in der Warteschleife, unfassbar. Bitte stornieren Sie die Buchung QX7ZPL Becker", "de",
+     "cancel"),
+])
+def test_a_request_after_a_story_with_the_booking_is_read(real, text: str, lang: str, ask: str) -> None:
+    assert real.parse_sync(text, lang).intent.name == ask
