@@ -20,6 +20,7 @@ PARAPHRASES = [
     ("en", "when does the airport open again", "when_resume"),
     ("de", "Fallen Umbuchungsgebühren an?", "change_fees"),
     ("de", "Gibt es eine Entschädigung?", "compensation"),
+    ("de", "hallo, gibt es probleme wegen der vulkanasche in frankfurt?", "my_flight"),
     ("nl", "kost omboeken iets?", "change_fees"),
     ("es", "¿me devuelven el dinero?", "refund"),
     ("it", "posso cambiare volo senza pagare?", "change_fees"),
