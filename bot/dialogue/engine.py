@@ -842,6 +842,8 @@ class FlowEngine(DialogueEngine):
         if "unsupported_language" in parse.flags:
             return []
         keys = [f"intent_{f}" for f in ("care", "compensation") if f in parse.flags]
+        if "price" in parse.flags and not keys and "fare_terms" in self.flows:
+            keys.append("fare_terms_general")  # "what does a change cost?" while waiting: the fares in general
         return [Reply(text=t) for k in keys if (t := self.flows.response(k, language))]
 
     def _price_question(self, run: Run) -> bool:

@@ -359,8 +359,9 @@ async def test_typos_in_the_ask_still_start_it(bot: Bot, message: str, expecting
 @pytest.mark.parametrize(("ask_person", "hotel", "word"), [
     ("I want to talk to a person", "who pays for the hotel tonight?", "hotel"),
     ("ich möchte mit einem Mitarbeiter sprechen", "Bekomme ich eine Entschädigung?", "250"),
+    ("我想和人工客服说话", "改签要多少钱？", "flex"),
 ])
-async def test_a_care_question_while_waiting_for_a_person_is_answered_and_the_place_kept(
+async def test_a_hotel_compensation_or_price_question_while_waiting_for_a_person_is_answered_and_the_place_kept(
         bot: Bot, ask_person: str, hotel: str, word: str):
     await bot.say("queued", ask_person)
     replies = await bot.say("queued", hotel)
