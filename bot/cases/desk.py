@@ -39,7 +39,9 @@ CONV = table_of(Conversation)
 OPEN_STATES = ("queued", "claimed")
 STATES = ("queued", "claimed", "resolved", "returned")
 # a new request while waiting for a person: the passenger would rather have the bot do it
-NEW_REQUEST_INTENTS = ("rebook", "cancel", "flight_status")
+# a new request withdraws from the queue (the bot serves it); a question while waiting ("is KL1004 delayed?") does
+# not: it goes to the case and the passenger keeps the place
+NEW_REQUEST_INTENTS = ("rebook", "cancel")
 # withdrawing, said so plainly that no NLU is needed (the NLU's "stop" intent covers the rest); "/stop" is the button.
 # Compared after the same normalisation as the message (_norm).
 _WITHDRAW = (

@@ -400,3 +400,10 @@ async def test_a_passenger_queued_without_a_case_gets_one(engine):
     assert "number 1 in the queue" in r.replies[0].text
     [case] = await desk.list_cases()
     assert case.reason == "misunderstood"
+
+
+async def test_a_question_while_queued_keeps_the_place(engine):
+    p, desk = make(engine)
+    await p.receive(msg("I want a human"))
+    r = await p.receive(msg("while i wait, is my flight on time?"))
+    assert await owner(p) == "queued" and "in the queue" in r.replies[-1].text

@@ -10,7 +10,8 @@ from bot.dialogue.base import Button, DialogueEngine, HandoffRequest, Reply, Tur
 from bot.errors import NLUError
 from bot.nlu.base import Detection, Entity, IntentPrediction, NLUBackend, Parse
 
-KEYWORDS = {"rebook": "rebook", "cancel": "cancel", "human": "request_human", "hello": "greet", "boom": "out_of_scope"}
+KEYWORDS = {"rebook": "rebook", "cancel": "cancel", "human": "request_human", "hello": "greet", "boom": "out_of_scope",
+            "on time": "flight_status"}
 
 
 class KeywordNLU(NLUBackend):
