@@ -120,6 +120,11 @@ class CrisisContext:
     def affecting(self, booking: Booking, now: dt.datetime) -> ActiveCrisis | None:
         return next((c for c in self.crises if c.scope.affects(booking, now)), None)
 
+    def affecting_flight(self, number: str, origin: str, destination: str,
+                         departure: dt.datetime) -> ActiveCrisis | None:
+        """The crisis whose airports and hours include this flight, if any."""
+        return next((c for c in self.crises if c.scope.matches(number, origin, destination, departure)), None)
+
     def waiver_for(self, booking: Booking, now: dt.datetime) -> tuple[ActiveCrisis, Waiver] | None:
         """The waiver of the first active crisis whose scope includes this booking and whose policy waives."""
         for c in self.crises:

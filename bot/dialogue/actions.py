@@ -630,7 +630,7 @@ def _status_outcome(s: FlightStatus) -> str:
     return s.status
 
 
-@action("flight_status", outcomes=STATUS_OUTCOMES, sets=('status', 'status_query'))
+@action("flight_status", outcomes=STATUS_OUTCOMES, sets=('status', 'status_query', 'crisis_note'))
 async def flight_status(ctx: ActionContext) -> str:
     number = str(ctx.slots.get("flight_number") or "").upper().replace(" ", "")
     date_value = ctx.slots.get("status_date") or ctx.run.entity("date")
@@ -644,7 +644,16 @@ async def flight_status(ctx: ActionContext) -> str:
         ctx.slots["status_query"] = {"flight_number": number, "date": day.isoformat()}
         return "not_found"
     ctx.slots["status"] = status_dict(status)
-    return _status_outcome(status)
+    outcome = _status_outcome(status)
+    crisis = ctx.run.turn.crisis
+    affecting = crisis.affecting_flight(status.flight_number, status.origin, status.destination,
+                                        status.scheduled_departure) if crisis is not None else None
+    if affecting is not None and outcome != "cancelled":
+        # "is KL1124 on time?" while its airport is closed: not "on time", whatever the schedule still says
+        ctx.slots["crisis_note"] = affecting.texts("holding", ctx.run.language, ctx.settings, ctx.now)
+        if outcome in ("on_time", "delayed"):
+            return "affected"
+    return outcome
 
 
 # a connection: the next flight leaves within this time of the previous one's arrival (else it is another journey)

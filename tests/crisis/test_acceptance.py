@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import create_app
+from bot.dialogue.formatting import local
 from bot.nlu.embedded import EmbeddedBackend
 from bot.nlu.language import LanguageDetector
 from bot.reservations.sql.models import ResBooking, ResIdempotency
@@ -109,6 +110,10 @@ async def test_crisis_mode_end_to_end(bot: Bot):
     answer = await bot.say("en-4", f"is my flight cancelled because of the ash?? booking {ref} name {name.lower()}")
     assert ref in answer and "volcanic ash" in answer.lower(), answer
     assert "on time" not in answer and "unlikely to operate as planned" in answer, answer  # within the closure
+    # ... and so is the same flight asked by its number
+    flight = (await rt.adapter.get_booking(ref)).segments[0].flight_number
+    answer = await bot.say("en-5", f"is {flight} on time on {local(departure, origin):%d %B}?")
+    assert "on time" not in answer and "unlikely to operate as planned" in answer, answer
 
     # an affected passenger who asks for a human goes first in the queue
     for text in ("I want to cancel my booking", ref, name):
