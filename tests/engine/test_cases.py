@@ -403,7 +403,7 @@ async def test_a_passenger_queued_without_a_case_gets_one(engine):
 
 
 async def test_a_question_while_queued_keeps_the_place(engine):
-    p, desk = make(engine)
+    p, _desk = make(engine)
     await p.receive(msg("I want a human"))
     r = await p.receive(msg("while i wait, is my flight on time?"))
     assert await owner(p) == "queued" and "in the queue" in r.replies[-1].text
