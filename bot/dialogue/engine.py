@@ -1236,6 +1236,9 @@ class FlowEngine(DialogueEngine):
 
     def _extract_option(self, run: Run, frame: dict[str, Any], *, strict: bool) -> int | None:
         options = frame["slots"].get("options") or []
+        wished = run.wished_date(strict=True)
+        if wished is not None and options and wished not in {o["date_local"] for o in options_context(options)}:
+            return None  # "den 12. nachmittags bitte", "no I meant wednesday 16th": another day, not one of these
         # a description first: "friday the 7:55 one" is Friday's 07:55 even if Thursday's leaves at 07:55 too
         described = describe_option(run.parse.text[:300], self._nlu_language(run), options_context(options),
                                     [str(d) for d in run.parse.entity_values("date")])

@@ -359,3 +359,11 @@ async def test_a_handoff_for_a_partner_flight_or_several_flights_says_why(chat, 
     await c.send(reference, booking_reference=reference)
     r = await c.send(name, last_name=name)
     assert r.handoff is not None and said(flows, r, key, "de")
+
+
+async def test_another_day_with_a_time_at_the_options_is_a_new_search_not_one_of_them(chat, airline, flows):
+    c = chat()
+    await to_options(c)  # tomorrow's flights: 07:05, 14:05, 18:35
+    r = await c.send("no i meant the 26th, in the afternoon at 14:05", "provide_info", date="2026-11-26")
+    assert expecting(r) == "option", text_of(r)  # not tomorrow's 14:05 offered for confirmation
+    assert "KL1009" in text_of(r) and airline.changes() == 0  # the 26th's flight is among the new options
