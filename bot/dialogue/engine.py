@@ -645,7 +645,7 @@ class FlowEngine(DialogueEngine):
             self._stop(run)
             return
         top = run.top()
-        if run.turn.crisis is not None and self._crisis_answer(run, top):
+        if run.turn.crisis is not None and await self._crisis_answer(run, top):
             return
         if top is not None and top.get("awaiting"):
             await self._continue(run)
@@ -668,7 +668,7 @@ class FlowEngine(DialogueEngine):
         )
 
     # ================================================================ crisis mode
-    def _crisis_answer(self, run: Run, top: dict[str, Any] | None) -> bool:
+    async def _crisis_answer(self, run: Run, top: dict[str, Any] | None) -> bool:
         """Answer a crisis question from the running playbook's FAQ (in the passenger's language)."""
         crisis = run.turn.crisis
         awaiting = top is not None and top.get("awaiting")
@@ -680,6 +680,10 @@ class FlowEngine(DialogueEngine):
             return False
         ans = crisis.answer(run.turn.text, run.language, intent=run.intent, confident=run.confident,
                             now=run.turn.now)
+        if ans is not None and ans.entry_id in ("compensation", "care") and not await self._crisis_covers(run):
+            # a passenger whose own trip the crisis does not touch ("my flight to Berlin was cancelled, and the
+            # compensation?"): what EU261 gives them, not the crisis's "extraordinary circumstances" answer
+            return False
         if ans is not None:
             text, crisis_id, faq = ans.text, ans.crisis.id, ans.entry_id
         elif run.intent == "crisis_info" and run.confident and not awaiting:
@@ -694,6 +698,17 @@ class FlowEngine(DialogueEngine):
         if awaiting and top is not None:
             run.ask(top, prefix="back_to_flow")
         return True
+
+    async def _crisis_covers(self, run: Run) -> bool:
+        """Whether the running crisis covers this passenger's trip; True when no booking is known (the general
+        answer is for them)."""
+        if not is_verified(run.state, run.turn.now):
+            return True
+        try:
+            booking = await run.verified_booking()
+        except ReservationError:
+            return True
+        return run.turn.crisis.affecting(booking, run.turn.now) is not None
 
     def _crisis_queue_change(self, run: Run, change: str) -> bool:
         """While the reservation system is down (an IT outage playbook), take the request and do it when back."""

@@ -138,6 +138,20 @@ async def test_crisis_mode_end_to_end(bot: Bot):
     assert result["fee_charged"] == "0"
     assert any(a == "crisis_waiver" and ref not in str(d) for a, d in actions)  # audited, reference masked
 
+    # a passenger whose trip the crisis does not touch asks about compensation: what EU261 gives them, not the
+    # crisis's "extraordinary circumstances" answer
+    async with rt.engine.connect() as conn:
+        refs = (await conn.execute(select(ResBooking.reference).where(ResBooking.status == "confirmed")
+                                   .order_by(ResBooking.reference))).scalars().all()
+    for other in refs:
+        b = await rt.adapter.get_booking(other)
+        if len(b.passengers) == 1 and all(s.departure > departure + dt.timedelta(hours=8) for s in b.segments):
+            break  # after the crisis's end
+    found = await bot.say("en-6", f"{other} {b.passengers[0].last_name}")
+    assert other in found, found
+    answer = await bot.say("en-6", "will I get compensation?")
+    assert "250" in answer and "ash is an extraordinary circumstance" not in answer, answer
+
     # the status page, the feed and the web chat banner show the update
     page = await bot.client.get("/status?lang=fr")
     assert page.status_code == 200 and "Cendres volcaniques" in page.text and 'name="viewport"' in page.text
