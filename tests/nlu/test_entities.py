@@ -110,6 +110,12 @@ def test_no_false_flight_numbers(x: EntityExtractor, text: str) -> None:
     ("sv", "i morgon", "2026-11-24"),
     ("da", "næste fredag", "2026-11-27"),
     ("da", "i overmorgen", "2026-11-25"),
+    # a weekday with its day of the month: which Friday it is
+    ("en", "friday 4", "2026-12-04"),
+    ("es", "quiero volar el lunes 30 mejor", "2026-11-30"),
+    ("it", "venerdì 4 sera", "2026-12-04"),
+    ("de", "Freitag, 4.", "2026-12-04"),
+    ("en", "friday 2 tickets", "2026-11-27"),  # no Friday the 2nd soon: the number is no day
 ])
 def test_dates(x: EntityExtractor, lang: str, text: str, expected: str) -> None:
     assert values(x, text, lang, kind="date") == [("date", expected)]

@@ -216,6 +216,26 @@ def _dateparser(span: str, language: str, today: dt.date) -> dt.date | None:
     return res.date() if res else None
 
 
+# a day of the month right after a weekday: "friday 18", "lunes 21", "Freitag, 18.", "friday the 18th"
+_WEEKDAY_DAY_RE = re.compile(r"\s*,?\s*(?:(?:the|den|der|le|el|il|de|o|a)\s+)?(?P<day>[0-3]?\d)"
+                             r"(?:st|nd|rd|th|e|er|o|a|º|ª)?\.?(?![\w:]|[.,]\d)")
+
+
+def _weekday_with_day(today: dt.date, weekday: int, day: int) -> dt.date | None:
+    """The date with this day of the month on ``weekday``, this month or next; else None (the number is no day:
+    "friday 2 tickets")."""
+    if not 1 <= day <= 31:
+        return None
+    year, month = today.year, today.month
+    for _ in range(2):
+        d = _safe_date(year, month, day)
+        if d is not None and d >= today and d.weekday() == weekday:
+            return d
+        month = month % 12 + 1
+        year += 1 if month == 1 else 0
+    return None
+
+
 def find_dates(text: str, language: str = "en", context: dict | None = None) -> list[Entity]:
     today = today_from_context(context)
     folded = fold(text)
@@ -313,7 +333,14 @@ def find_dates(text: str, language: str = "en", context: dict | None = None) -> 
             value = today + dt.timedelta(days=delta or 7)
         else:
             value = today + dt.timedelta(days=delta)
-        add(m.start(), m.end(), value)
+        end = m.end()
+        num = _WEEKDAY_DAY_RE.match(folded, m.end())
+        if num and not (next_cue or week_cue):
+            # "friday 18", "el lunes 21", "venerdi 18 sera": the day of the month says which Friday
+            dated = _weekday_with_day(today, wd, int(num.group("day")))
+            if dated is not None:
+                value, end = dated, num.end()
+        add(m.start(), end, value)
     for m in _NEXT_WEEK_ONLY_RE.finditer(folded):
         # "next week" (no weekday): the Monday of next week
         add(m.start(), m.end(), today + dt.timedelta(days=7 - today.weekday()))
