@@ -171,7 +171,10 @@ ASK_CUES: dict[str, dict[str, list[str]]] = {
                    r"modifiquen)"
                    r" (?:mi |el |nuestro |la )?"
                    r"(?:vuelo|billete|boleto|reserva|viaje|fecha|pasaje)", r"\b(?:otro|siguiente|proximo|nuevo) "
-                   r"vuelo\b", r"\breubic|\breprogram|\brebook", r"\bvolver a casa\b", r"\bconexion perdida|"
+                   r"vuelo\b", r"\breubic|\breprogram|\brebook", r"\bvolver a casa\b",
+                   r"\b(?:puedo|podemos|quiero|queremos) (?:volar|viajar|salir|irme|irnos) (?:\w+ )?"
+                   r"(?:manana|hoy|antes|despues|el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))",
+                   r"\bconexion perdida|"
                    r"perdi (?:mi |la )?conexion"],
         "cancel": [r"\bcancelar (?:mi|mis|la|el|nuestro|nuestra)\b", r"\b(?:quiero|como|puedo) (?:\w+ )?cancelar\b",
                    r"\breembols", r"\bdevolucion (?:del|de mi) dinero|\bdevuelvan (?:mi|el) dinero"],
