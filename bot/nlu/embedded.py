@@ -582,6 +582,12 @@ class EmbeddedBackend(NLUBackend):
             # "ok, just cancel it", "ja umbuchen auf freitag" with no yes/no question open: not agreement, the
             # cancellation or the new flight is the ask
             ranking = [(ask_cue, max(ranking[0][1], 0.9)), *((n, c * 0.1) for n, c in ranking if n != ask_cue)]
+        colleague = _COLLEAGUE.search(normalized) if len(normalized.split()) <= 8 else None
+        if (ranking[0][0] != "request_human" and colleague is not None
+                and not _POSSESSIVE_BEFORE.search(normalized[:colleague.start()])):
+            # the bot says "you can ask for a colleague": "I want a colleague", "ik wil een collega", "我要找同事"
+            ranking = [("request_human", max(ranking[0][1], 0.9)),
+                       *((n, c * 0.1) for n, c in ranking if n != "request_human")]
         top_name, top_conf = ranking[0]
         preds = tuple(IntentPrediction(n, c) for n, c in ranking[:RANKING_SIZE])
         if top_conf < self.threshold or (top_name in ACTIONABLE_INTENTS and top_conf < self.action_threshold):
@@ -645,6 +651,13 @@ IN_FLOW_ANSWERS = frozenset({"choose_option", "provide_info", "affirm", "deny", 
 
 
 _DATA_ENTITIES = frozenset({"booking_reference", "last_name"})
+# the word the bot uses for a person, in every language ("ask for a colleague"); a short message with it asks for one
+_COLLEAGUE = re.compile(r"\b(?:colleagues?|collega'?s?|collegh[ie]|coll[eè]gues?|kolleg\w*|compa[nñ]ero|colegas?|"
+                        r"konsultant\w*|коллег\w*|meslekta[sş]\w*)\b|担当者|同事")
+# "my colleague got a refund": someone's colleague, not a request for ours
+_POSSESSIVE_BEFORE = re.compile(r"\b(?:my|our|his|her|their|mijn|onze|zijn|haar|mein\w*|unser\w*|sein\w*|ihr\w*|mon|ma|"
+                                r"mes|notre|son|sa|mi|mis|nuestr\w*|su|sus|mio|mia|miei|mie|meu|minha|meus|min|mitt|"
+                                r"mina|mine|moj\w*|mój|мо[йяеи]\w*|наш\w*)\s+$|我的$|我们的$")
 SENTENCE_ASKS = True
 _SENTENCE_END = re.compile(r"(?<=[.!?;\n。！？])\s+")
 

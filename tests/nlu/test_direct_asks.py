@@ -225,3 +225,14 @@ OFFER = {"expecting": "option",
 def test_the_earliest_as_an_answer_to_the_options_is_no_stop(real, detector, lang: str, text: str) -> None:
     p = parse(real, detector, text, OFFER)
     assert p.intent.name in ("choose_option", "rebook")
+
+
+# the bot says "you can also ask for a colleague": that word, in the passenger's language, brings a person
+@pytest.mark.parametrize(("lang", "text"), [
+    ("en", "could I have a colleague please"), ("nl", "mag ik een collega"), ("de", "bitte einen Kollegen"),
+    ("fr", "je voudrais un collègue"), ("es", "quisiera un compañero"), ("it", "vorrei un collega"),
+    ("pt", "queria um colega"), ("sv", "kan jag få en kollega"), ("da", "kan jeg få en kollega"),
+    ("zh", "请给我找同事"),
+])
+def test_asking_for_a_colleague_is_asking_for_a_person(real, lang: str, text: str) -> None:
+    assert real.parse_sync(text, lang).intent.name == "request_human"
