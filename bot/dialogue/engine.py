@@ -659,13 +659,7 @@ class FlowEngine(DialogueEngine):
         """The message is one of the phrases the parked question takes as an answer (flows' ``shortcuts``)."""
         top = run.top()
         step = run.step_of(top) if top is not None and top.get("awaiting") else None
-        if not isinstance(step, CollectStep) or not step.shortcuts:
-            return False
-        normalized = _norm(run.parse.text[:500])
-        return any(
-            (pattern := _phrase_pattern(phrase)) is not None and pattern.search(normalized)
-            for per_language in step.shortcuts.values() for phrases in per_language.values() for phrase in phrases
-        )
+        return isinstance(step, CollectStep) and self._extract_shortcut(run, step) is not None
 
     # ================================================================ crisis mode
     async def _crisis_answer(self, run: Run, top: dict[str, Any] | None) -> bool:
